@@ -1,0 +1,59 @@
+"""The Funding Gap Tracker: how much of each funding gap is still missing, who promised what,
+what has arrived and what is late."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+from tracker import db
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the web app: read config, bind the shared session factory, register blueprints.
+
+    Creating the app starts nothing in the background; scheduled jobs run in their own
+    process (``flask --app tracker scheduler``).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or default_database_url(app)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or instance_secret_key(app)
+
+    engine = db.make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    db.bind(engine)
+    app.extensions["tracker.engine"] = engine
+
+    from tracker import api, cli, web
+
+    web.init_app(app)
+    app.register_blueprint(api.bp)
+    cli.init_app(app)
+    return app
+
+
+def default_database_url(app: Flask) -> str:
+    """The embedded default: a SQLite file in the instance folder."""
+    return f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
+
+
+def instance_secret_key(app: Flask) -> str:
+    """A key generated once into the instance folder (mode 0600), shared by every worker."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic: of workers starting together, exactly one key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
