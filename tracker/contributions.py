@@ -1,0 +1,283 @@
+"""Recording, editing and cancelling contributions, and recording payments against them.
+
+These functions check the ledger's rules, flush, and leave the commit to the caller, so
+that a form post, an import of many rows or a job is one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker import money
+from tracker.errors import EditConflict, InvalidInput
+from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment
+from tracker.rates import resolve_rate
+
+EARLIEST = date(1990, 1, 1)
+OPEN_STATUSES = (ContributionStatus.PLEDGED, ContributionStatus.COMMITTED, ContributionStatus.PAID)
+
+
+@dataclass(frozen=True)
+class ContributionInput:
+    """What a person records about a contribution, already parsed into types."""
+
+    donor: Donor
+    status: str
+    amount: Decimal
+    currency: str
+    rate: Decimal | None  # None: take the rate on file for rate_date
+    rate_date: date | None  # None: the decision date, else today
+    decision_date: date | None = None
+    reference: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    date_received: date
+    amount: Decimal
+    rate: Decimal | None  # None: take the rate on file for the date received
+    reference: str = ""
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def check_date(field: str, label: str, day: date | None) -> None:
+    """A date of something that has happened: not before 1990, not after tomorrow (UTC).
+
+    Tomorrow, because a programme east of Greenwich is already a day ahead of UTC.
+    """
+    if day is None:
+        return
+    if day > today() + timedelta(days=1):
+        raise InvalidInput(field, f"The {label} cannot be in the future.")
+    if day < EARLIEST:
+        raise InvalidInput(field, f"The {label} cannot be before {EARLIEST.year}.")
+
+
+def _check_status(status: str) -> None:
+    if status not in {s.value for s in OPEN_STATUSES}:
+        raise InvalidInput("status", "Choose pledged, committed or paid. To cancel, use Cancel contribution.")
+
+
+def _priced(session: Session, entry: ContributionInput) -> tuple[int, Decimal, date, int]:
+    """Minor units, rate, rate date and frozen US cents for a contribution being saved."""
+    code = money.currency(entry.currency).code
+    rate_date = entry.rate_date or entry.decision_date or today()
+    check_date("decision_date", "decision date", entry.decision_date)
+    check_date("rate_date", "rate date", rate_date)
+    try:
+        minor = money.to_minor(entry.amount, code)
+        if entry.amount <= 0:
+            raise money.MoneyError("The amount must be more than zero.")
+    except money.MoneyError as error:
+        raise InvalidInput("amount", str(error)) from None
+    rate = resolve_rate(session, code, entry.rate, rate_date)
+    return minor, rate, rate_date, money.usd_cents(entry.amount, rate)
+
+
+def record_contribution(session: Session, gap: Gap, entry: ContributionInput) -> Contribution:
+    """Add a pledge, commitment or paid contribution to ``gap``."""
+    _check_status(entry.status)
+    minor, rate, rate_date, cents = _priced(session, entry)
+    contribution = Contribution(
+        gap=gap, donor=entry.donor, status=entry.status, amount_minor=minor,
+        currency=entry.currency.upper(), rate=rate, rate_date=rate_date, usd_cents=cents,
+        decision_date=entry.decision_date, reference=entry.reference.strip(), note=entry.note.strip(),
+    )
+    session.add(contribution)
+    session.flush()
+    return contribution
+
+
+def received_minor(session: Session, contribution: Contribution) -> int:
+    """What has arrived against ``contribution``, in its currency's minor units."""
+    return session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(Payment.contribution_id == contribution.id)
+    )
+
+
+def _check_version(contribution: Contribution, expected_version: int) -> None:
+    if contribution.version != expected_version:
+        raise EditConflict(f"Contribution {contribution.id}")
+
+
+def _flush_guarded(session: Session, contribution: Contribution) -> None:
+    """Flush, turning a concurrent UPDATE caught by the version column into an EditConflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise EditConflict(f"Contribution {contribution.id}") from None
+
+
+def edit_contribution(
+    session: Session, contribution: Contribution, entry: ContributionInput, expected_version: int
+) -> Contribution:
+    """Change a contribution, unless someone else saved it since ``expected_version``."""
+    _check_version(contribution, expected_version)
+    if contribution.status == ContributionStatus.CANCELLED:
+        raise InvalidInput(None, "A cancelled contribution cannot be edited.")
+    _check_status(entry.status)
+    has_payments = received_minor(session, contribution) > 0
+    if has_payments and entry.currency.upper() != contribution.currency:
+        raise InvalidInput("currency", "Payments were received in this currency, so it cannot change.")
+    if has_payments and entry.status == ContributionStatus.PLEDGED:
+        raise InvalidInput("status", "Money has been received, so it is at least committed.")
+    minor, rate, rate_date, cents = _priced(session, entry)
+    contribution.donor = entry.donor
+    contribution.status = entry.status
+    contribution.amount_minor = minor
+    contribution.currency = entry.currency.upper()
+    contribution.rate = rate
+    contribution.rate_date = rate_date
+    contribution.usd_cents = cents
+    contribution.decision_date = entry.decision_date
+    contribution.reference = entry.reference.strip()
+    contribution.note = entry.note.strip()
+    _flush_guarded(session, contribution)
+    return contribution
+
+
+def cancel_contribution(session: Session, contribution: Contribution, reason: str, expected_version: int) -> None:
+    """Cancel with a reason. The row stays, with its history; it counts 0 in every figure."""
+    _check_version(contribution, expected_version)
+    if contribution.status == ContributionStatus.CANCELLED:
+        raise InvalidInput(None, "This contribution is already cancelled.")
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "Say why the contribution is cancelled.")
+    if received_minor(session, contribution) > 0:
+        raise InvalidInput(None, "Money has been received against this contribution, so it cannot be cancelled.")
+    contribution.status = ContributionStatus.CANCELLED.value
+    contribution.cancel_reason = reason.strip()
+    contribution.cancelled_at = datetime.now(timezone.utc)
+    _flush_guarded(session, contribution)
+
+
+def record_payment(session: Session, contribution: Contribution, entry: PaymentInput) -> Payment:
+    """Record money received. A pledge that receives money becomes committed; a contribution
+    whose payments reach its amount becomes paid."""
+    # Lock the row first, so two payments arriving at once queue rather than conflict.
+    session.refresh(contribution, with_for_update=True)
+    if contribution.status == ContributionStatus.CANCELLED:
+        raise InvalidInput(None, "This contribution is cancelled; a payment cannot be recorded against it.")
+    check_date("date_received", "date received", entry.date_received)
+    try:
+        minor = money.to_minor(entry.amount, contribution.currency)
+    except money.MoneyError as error:
+        raise InvalidInput("amount", str(error)) from None
+    rate = resolve_rate(session, contribution.currency, entry.rate, entry.date_received)
+    payment = Payment(
+        contribution=contribution, date_received=entry.date_received, amount_minor=minor,
+        rate=rate, usd_cents=money.usd_cents(entry.amount, rate), reference=entry.reference.strip(),
+    )
+    session.add(payment)
+    session.flush()
+    if received_minor(session, contribution) >= contribution.amount_minor:
+        contribution.status = ContributionStatus.PAID.value
+    elif contribution.status == ContributionStatus.PLEDGED:
+        contribution.status = ContributionStatus.COMMITTED.value
+    _flush_guarded(session, contribution)
+    return payment
+
+
+@dataclass(frozen=True)
+class ContributionLine:
+    """A contribution as listed on a page, with what has arrived against it."""
+
+    contribution: Contribution
+    donor: str
+    gap_code: str
+    received_minor: int
+
+    @property
+    def amount(self) -> Decimal:
+        return money.from_minor(self.contribution.amount_minor, self.contribution.currency)
+
+    @property
+    def received(self) -> Decimal:
+        return money.from_minor(self.received_minor, self.contribution.currency)
+
+    @property
+    def usd(self) -> Decimal:
+        return money.usd(self.contribution.usd_cents)
+
+
+def _scoped(query, gap_id: int | None, donor_id: int | None):
+    if gap_id is not None:
+        query = query.where(Contribution.gap_id == gap_id)
+    if donor_id is not None:
+        query = query.where(Contribution.donor_id == donor_id)
+    return query
+
+
+def count_contributions(session: Session, *, gap_id: int | None = None, donor_id: int | None = None) -> int:
+    return session.scalar(_scoped(select(func.count(Contribution.id)), gap_id, donor_id))
+
+
+def contribution_lines(
+    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, limit: int = 50, offset: int = 0
+) -> list[ContributionLine]:
+    """A page of contributions, newest decision first, in one query (no query per row)."""
+    page = (
+        _scoped(select(Contribution.id), gap_id, donor_id)
+        .order_by(Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    received = (
+        select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
+        .where(Payment.contribution_id.in_(select(page.c.id)))
+        .group_by(Payment.contribution_id)
+        .subquery()
+    )
+    query = (
+        select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0))
+        .join(page, page.c.id == Contribution.id)
+        .join(Donor, Donor.id == Contribution.donor_id)
+        .join(Gap, Gap.id == Contribution.gap_id)
+        .outerjoin(received, received.c.contribution_id == Contribution.id)
+        .order_by(Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
+    )
+    return [ContributionLine(c, donor, code, int(minor)) for c, donor, code, minor in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    payment: Payment
+    currency: str
+    donor: str
+    gap_code: str
+
+    @property
+    def amount(self) -> Decimal:
+        return money.from_minor(self.payment.amount_minor, self.currency)
+
+    @property
+    def usd(self) -> Decimal:
+        return money.usd(self.payment.usd_cents)
+
+
+def payment_lines(
+    session: Session, *, gap_id: int | None = None, donor_id: int | None = None,
+    contribution_id: int | None = None, limit: int = 50,
+) -> list[PaymentLine]:
+    """The latest payments, newest first."""
+    query = _scoped(
+        select(Payment, Contribution.currency, Donor.name, Gap.code)
+        .join(Contribution, Contribution.id == Payment.contribution_id)
+        .join(Donor, Donor.id == Contribution.donor_id)
+        .join(Gap, Gap.id == Contribution.gap_id),
+        gap_id, donor_id,
+    )
+    if contribution_id is not None:
+        query = query.where(Payment.contribution_id == contribution_id)
+    query = query.order_by(Payment.date_received.desc(), Payment.id.desc()).limit(limit)
+    return [PaymentLine(*row) for row in session.execute(query)]

@@ -1,0 +1,61 @@
+"""Donors: one record per donor, whatever the case or spacing of the name people type."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.errors import InvalidInput
+from tracker.models import Donor, DonorType
+
+
+def clean_name(name: str) -> str:
+    """The name as shown: trimmed, inner runs of white space folded to one space."""
+    return " ".join((name or "").split())
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same donor: the cleaned name, case-folded."""
+    return clean_name(name).casefold()
+
+
+def find_donor(session: Session, name: str) -> Donor | None:
+    return session.scalar(select(Donor).where(Donor.name_key == name_key(name)))
+
+
+def find_or_add_donor(session: Session, name: str, type_: str = DonorType.OTHER, country: str | None = None) -> Donor:
+    """The donor called ``name``, added with ``type_`` and ``country`` when it is new."""
+    shown = clean_name(name)
+    if not shown:
+        raise InvalidInput("new_donor", "Enter the donor's name, or pick a donor from the list.")
+    if len(shown) > 200:
+        raise InvalidInput("new_donor", "A donor's name has at most 200 characters.")
+    existing = find_donor(session, shown)
+    if existing is not None:
+        return existing
+    if type_ not in {t.value for t in DonorType}:
+        raise InvalidInput("donor_type", f"{type_!r} is not a donor type.")
+    donor = Donor(name=shown, name_key=name_key(shown), type=str(type_), country=country or None)
+    try:
+        # A savepoint, so that losing a race with another request adding the same donor
+        # (the unique name_key) rolls back only this insert and we take theirs.
+        with session.begin_nested():
+            session.add(donor)
+    except IntegrityError:
+        return find_donor(session, shown)
+    return donor
+
+
+def donor_choices(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every donor, by name, for the donor picker."""
+    return [(str(i), n) for i, n in session.execute(select(Donor.id, Donor.name).order_by(Donor.name_key))]
+
+
+def choose_donor(session: Session, donor_id: str | None, name: str, type_: str, country: str | None) -> Donor:
+    """The donor picked from the list, or the one named (added when new)."""
+    if donor_id:
+        donor = session.get(Donor, int(donor_id))
+        if donor is None:
+            raise InvalidInput("donor_id", "That donor no longer exists; pick another.")
+        return donor
+    return find_or_add_donor(session, name, type_, country)

@@ -1,0 +1,230 @@
+"""The figures of every funding gap, defined once, computed by one aggregate query.
+
+Definitions follow OCHA's Financial Tracking Service (the README repeats them):
+
+- requirement: the revised requirement, else the original;
+- funding: US$ of contributions that are committed or paid. A committed contribution counts
+  at its committed US$ value, or at the US$ received if more has arrived; cancelled counts 0;
+- pledged: US$ of open pledges (not yet committed). Shown, never counted as funding;
+- received: US$ actually paid in (a contribution marked paid counts as fully received);
+- shortfall: max(0, requirement - funding); surplus: max(0, funding - requirement);
+- coverage: funding / requirement, in percent, allowed above 100;
+- gap if every pledge is honoured: max(0, requirement - funding - pledged).
+
+Every consumer (pages, JSON, CLI, jobs, workbooks) calls :func:`gap_figures`; nothing else
+adds up contributions.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment
+from tracker.money import percent, usd
+
+FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
+
+
+class InDollars:
+    """Figures are kept in exact cents; ``x_usd`` reads ``x_cents`` as a Decimal of dollars."""
+
+    def __getattr__(self, name: str) -> Decimal:
+        """``requirement_usd``, ``shortfall_usd`` …: the cents figure as dollars."""
+        if name.endswith("_usd"):
+            return usd(getattr(self, name[: -len("_usd")] + "_cents"))
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class GapFigures(InDollars):
+    """One gap's figures in US cents (exact integers); dollars via the ``*_usd`` properties."""
+
+    gap_id: int
+    code: str
+    title: str
+    status: str
+    requirement_cents: int
+    funding_cents: int
+    pledged_cents: int
+    received_cents: int
+    contributions: int
+
+    @property
+    def shortfall_cents(self) -> int:
+        return max(0, self.requirement_cents - self.funding_cents)
+
+    @property
+    def surplus_cents(self) -> int:
+        return max(0, self.funding_cents - self.requirement_cents)
+
+    @property
+    def gap_if_pledges_honoured_cents(self) -> int:
+        return max(0, self.requirement_cents - self.funding_cents - self.pledged_cents)
+
+    @property
+    def coverage_pct(self) -> Decimal | None:
+        """Funding as a percentage of the requirement; None for a zero requirement."""
+        return percent(self.funding_cents, self.requirement_cents)
+
+    @property
+    def pledged_pct(self) -> Decimal | None:
+        """Open pledges as a percentage of the requirement (for the pledged band of a bar)."""
+        return percent(self.pledged_cents, self.requirement_cents)
+
+
+@dataclass(frozen=True)
+class Totals(GapFigures):
+    """The figures of several gaps added up.
+
+    Shortfall, surplus and the gap-if-honoured are sums of each gap's own value: one gap's
+    surplus does not fill another's shortfall.
+    """
+
+    shortfall_sum: int = 0
+    surplus_sum: int = 0
+    gap_if_pledges_honoured_sum: int = 0
+
+    @property
+    def shortfall_cents(self) -> int:
+        return self.shortfall_sum
+
+    @property
+    def surplus_cents(self) -> int:
+        return self.surplus_sum
+
+    @property
+    def gap_if_pledges_honoured_cents(self) -> int:
+        return self.gap_if_pledges_honoured_sum
+
+    @classmethod
+    def of(cls, figures: Iterable[GapFigures]) -> Totals:
+        rows = list(figures)
+        return cls(
+            gap_id=0, code="", title="Total", status="", contributions=sum(f.contributions for f in rows),
+            **{
+                field: sum(getattr(f, field) for f in rows)
+                for field in ("requirement_cents", "funding_cents", "pledged_cents", "received_cents")
+            },
+            shortfall_sum=sum(f.shortfall_cents for f in rows),
+            surplus_sum=sum(f.surplus_cents for f in rows),
+            gap_if_pledges_honoured_sum=sum(f.gap_if_pledges_honoured_cents for f in rows),
+        )
+
+
+@dataclass(frozen=True)
+class DonorFigures(InDollars):
+    """One donor's contributions in US cents, by what they count as."""
+
+    donor_id: int
+    name: str
+    type: str
+    country: str | None
+    pledged_cents: int
+    committed_cents: int  # funding from contributions still committed
+    paid_cents: int  # funding from contributions fully paid
+    cancelled_cents: int
+    received_cents: int
+    contributions: int
+
+    @property
+    def funding_cents(self) -> int:
+        return self.committed_cents + self.paid_cents
+
+
+class _Measures:
+    """Each contribution's part in every figure, as SQL expressions over contribution ⟕ payments.
+
+    Both aggregates (per gap, per donor) sum these, so the definitions exist once.
+    """
+
+    def __init__(self) -> None:
+        self.paid_in = (
+            select(Payment.contribution_id, func.sum(Payment.usd_cents).label("cents"))
+            .group_by(Payment.contribution_id)
+            .subquery("paid_in")
+        )
+        received = func.coalesce(self.paid_in.c.cents, 0)
+        at_least_committed = case((received > Contribution.usd_cents, received), else_=Contribution.usd_cents)
+        status = Contribution.status
+        self.funding = case((status.in_(FUNDING_STATUSES), at_least_committed), else_=0)
+        self.committed = case((status == ContributionStatus.COMMITTED.value, at_least_committed), else_=0)
+        self.paid = case((status == ContributionStatus.PAID.value, at_least_committed), else_=0)
+        self.pledged = case((status == ContributionStatus.PLEDGED.value, Contribution.usd_cents), else_=0)
+        self.cancelled = case((status == ContributionStatus.CANCELLED.value, Contribution.usd_cents), else_=0)
+        self.received = case(
+            (status == ContributionStatus.PAID.value, at_least_committed),
+            (status == ContributionStatus.CANCELLED.value, 0),
+            else_=received,
+        )
+        self.live = case((status != ContributionStatus.CANCELLED.value, 1), else_=0)
+
+    def joined_to_payments(self, query: Select) -> Select:
+        return query.outerjoin(self.paid_in, self.paid_in.c.contribution_id == Contribution.id)
+
+
+def _total(expression):
+    return func.coalesce(func.sum(expression), 0)
+
+
+def figures_query() -> Select:
+    """The one aggregate behind every gap figure: a row per gap, summed in the database."""
+    m = _Measures()
+    query = (
+        select(
+            Gap.id, Gap.code, Gap.title, Gap.status,
+            func.coalesce(Gap.revised_requirement_cents, Gap.original_requirement_cents),
+            _total(m.funding), _total(m.pledged), _total(m.received), _total(m.live),
+        )
+        .outerjoin(Contribution, Contribution.gap_id == Gap.id)
+        .group_by(Gap.id)
+        .order_by(Gap.code)
+    )
+    return m.joined_to_payments(query)
+
+
+def donor_figures_query() -> Select:
+    """A row per donor with its contributions summed by what they count as."""
+    m = _Measures()
+    query = (
+        select(
+            Donor.id, Donor.name, Donor.type, Donor.country,
+            _total(m.pledged), _total(m.committed), _total(m.paid), _total(m.cancelled), _total(m.received),
+            _total(m.live),
+        )
+        .outerjoin(Contribution, Contribution.donor_id == Donor.id)
+        .group_by(Donor.id)
+        .order_by(Donor.name_key)
+    )
+    return m.joined_to_payments(query)
+
+
+def donor_figures(session: Session, donor_ids: Sequence[int] | None = None) -> list[DonorFigures]:
+    """Figures of every donor (or of ``donor_ids``), ordered by name."""
+    query = donor_figures_query()
+    if donor_ids is not None:
+        query = query.where(Donor.id.in_(donor_ids))
+    return [
+        DonorFigures(donor_id, name, type_, country, *(int(v) for v in sums))
+        for donor_id, name, type_, country, *sums in session.execute(query)
+    ]
+
+
+def gap_figures(session: Session, codes: Sequence[str] | None = None) -> list[GapFigures]:
+    """Figures of every gap (or of the gaps with ``codes``), ordered by code."""
+    query = figures_query()
+    if codes is not None:
+        query = query.where(Gap.code.in_(codes))
+    return [
+        GapFigures(gap_id, code, title, status, *(int(v) for v in sums))
+        for gap_id, code, title, status, *sums in session.execute(query)
+    ]
+
+
+def figures_of(session: Session, code: str) -> GapFigures | None:
+    """One gap's figures, or None when no gap has ``code``."""
+    found = gap_figures(session, [code])
+    return found[0] if found else None
