@@ -1,0 +1,54 @@
+"""How values look on pages: money with separators and its currency, one date format."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pycountry
+from flask import Flask
+
+from tracker import money
+
+
+def usd(value: Decimal) -> str:
+    return f"{money.format_amount(value)}"
+
+
+def amount(value: Decimal, currency: str) -> str:
+    return f"{money.format_amount(value, currency)} {currency}"
+
+
+def pct(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f} %"
+
+
+def day(value: date | datetime | None) -> str:
+    """Dates as 2026-11-24 (ISO 8601): unambiguous in every country the tracker serves."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def bar_width(value: Decimal | None) -> str:
+    """A percentage clamped to 0–100 for drawing; the text beside the bar keeps the real figure."""
+    if value is None:
+        return "0"
+    return str(min(Decimal(100), max(Decimal(0), value)))
+
+
+def country_name(code: str | None) -> str:
+    found = pycountry.countries.get(alpha_2=code) if code else None
+    return found.name if found else "—"
+
+
+def init_app(app: Flask) -> None:
+    for name, function in {"usd": usd, "amount": amount, "pct": pct, "day": day, "count": count,
+                           "bar_width": bar_width}.items():
+        app.add_template_filter(function, name)
+    app.jinja_env.globals.update(money=money, country_name=country_name)

@@ -1,0 +1,39 @@
+"""Pagination of long tables, with a clear 400 for a malformed page number."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, request
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def requested_page(total: int) -> Page:
+    """The page asked for by ``?page=N``; past the end shows the last page."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, description="The page number must be a whole number from 1.")
+    size = current_app.config["PAGE_SIZE"]
+    page = Page(int(raw), size, total)
+    return page if page.number <= page.pages else Page(page.pages, size, total)
