@@ -6,6 +6,7 @@ import json
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from tracker import db, money, rates, schema, seed
 from tracker.api import gap_json
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the database schema, then load the configured seed once."""
     schema.upgrade(current_app.extensions["tracker.engine"])
@@ -41,6 +43,7 @@ def _table(rows: list[list[str]]) -> str:
 
 
 @click.command("gaps")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of GET /api/v1/gaps.")
 def gaps(as_json: bool):
     """Print every gap's remaining shortfall (US$)."""
@@ -59,6 +62,7 @@ def gaps(as_json: bool):
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--gaps", "gap_count", type=click.IntRange(0, 100_000), default=0, show_default=True,
               help="Example gaps to add (DEMO-00001 …).")
 @click.option("--contributions", type=click.IntRange(0, 10_000_000), default=12, show_default=True,
@@ -84,6 +88,7 @@ def _parsed(parse, value, what: str):
 
 
 @click.command("add-rate")
+@with_appcontext
 @click.argument("currency")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.argument("units_per_usd")

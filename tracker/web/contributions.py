@@ -9,7 +9,7 @@ from tracker.errors import EditConflict, InvalidInput
 from tracker.models import Contribution
 from tracker.rates import latest_rates, rate_on
 from tracker.web import render_form, session
-from tracker.web.forms import CancelForm, ContributionForm, PaymentForm
+from tracker.web.forms import CancelForm, ContributionForm, PaymentForm, options
 from tracker.web.gaps import gap_or_404
 
 bp = Blueprint("contributions", __name__)
@@ -24,7 +24,7 @@ def contribution_or_404(contribution_id: int) -> Contribution:
 
 def _contribution_form(**kwargs) -> ContributionForm:
     form = ContributionForm(**kwargs)
-    form.donor_id.choices = [("", "— New donor (type the name below) —"), *donors.donor_choices(session())]
+    form.donor_id.choices = options([("", "— New donor (type the name below) —"), *donors.donor_choices(session())])
     return form
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pycountry
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker import money
@@ -14,9 +14,16 @@ from tracker.errors import InvalidInput
 from tracker.models import ContributionStatus, DonorType, GapStatus
 
 DATE_MESSAGE = "Enter the date as YYYY-MM-DD."
-COUNTRIES = [(c.alpha_2, c.name) for c in sorted(pycountry.countries, key=lambda c: c.name)]
-CURRENCY_CHOICES = [(c.code, f"{c.code} — {c.name}") for c in money.CURRENCIES.values()]
-RECORDABLE = [(s.value, s.value.capitalize()) for s in ContributionStatus if s != ContributionStatus.CANCELLED]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+COUNTRIES = options((c.alpha_2, c.name) for c in sorted(pycountry.countries, key=lambda c: c.name))
+CURRENCY_CHOICES = options((c.code, f"{c.code} — {c.name}") for c in money.CURRENCIES.values())
+RECORDABLE = options((s.value, s.value.capitalize()) for s in ContributionStatus if s != ContributionStatus.CANCELLED)
 
 
 class Form(FlaskForm):
@@ -39,7 +46,7 @@ class Form(FlaskForm):
 
 def _date(label: str, required: bool = False) -> DateField:
     validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
-    return DateField(label, validators=validators, format="%Y-%m-%d")
+    return DateField(label, validators=validators, format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
 
 
 def _version() -> HiddenField:
@@ -70,8 +77,8 @@ class CurrencyAmountMixin:
 class ContributionForm(CurrencyAmountMixin, Form):
     donor_id = SelectField("Donor", choices=[], validate_choice=False)
     new_donor = StringField("New donor's name", validators=[Length(max=200)])
-    donor_type = SelectField("New donor's type", choices=[(t.value, t.value.capitalize()) for t in DonorType])
-    donor_country = SelectField("New donor's country", choices=[("", "—"), *COUNTRIES], validate_choice=False)
+    donor_type = SelectField("New donor's type", choices=options((t.value, t.value.capitalize()) for t in DonorType))
+    donor_country = SelectField("New donor's country", choices=[SelectChoice("", "—"), *COUNTRIES], validate_choice=False)
     amount = StringField("Amount")
     currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="USD", validate_choice=False)
     rate = StringField("Exchange rate (units per US$)")
@@ -128,7 +135,7 @@ class GapForm(Form):
     impact_indicator = TextAreaField("Impact indicator", validators=[Length(max=2000)])
     period_start = _date("Period start")
     period_end = _date("Period end")
-    status = SelectField("Status", choices=[(s.value, s.value.capitalize()) for s in GapStatus],
+    status = SelectField("Status", choices=options((s.value, s.value.capitalize()) for s in GapStatus),
                          validate_choice=False)
     version = _version()
 

@@ -1,0 +1,35 @@
+"""Test data built through the service layer, so tests set up what users could have made."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from tracker import contributions, donors, gaps
+from tracker.models import Contribution, Gap, Payment
+
+
+def add_gap(session: Session, code: str = "TST-1", requirement: str = "1000000.00", **fields) -> Gap:
+    entry = gaps.GapInput(code=code, title=fields.pop("title", f"Gap {code}"), country=fields.pop("country", "KH"),
+                          programme=fields.pop("programme", "Test programme"), requirement_usd=Decimal(requirement),
+                          **fields)
+    return gaps.create_gap(session, entry)
+
+
+def add_contribution(session: Session, gap: Gap, amount: str, *, donor: str = "Test Donor", currency: str = "USD",
+                     rate: str | None = None, status: str = "committed", decision_date: date | None = None,
+                     reference: str = "") -> Contribution:
+    entry = contributions.ContributionInput(
+        donor=donors.find_or_add_donor(session, donor), status=status, amount=Decimal(amount), currency=currency,
+        rate=None if rate is None else Decimal(rate), rate_date=None, decision_date=decision_date or date(2026, 1, 15),
+        reference=reference,
+    )
+    return contributions.record_contribution(session, gap, entry)
+
+
+def add_payment(session: Session, contribution: Contribution, amount: str, *, rate: str | None = None,
+                received: date = date(2026, 2, 1)) -> Payment:
+    entry = contributions.PaymentInput(date_received=received, amount=Decimal(amount),
+                                       rate=None if rate is None else Decimal(rate))
+    return contributions.record_payment(session, contribution, entry)
