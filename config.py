@@ -3,6 +3,7 @@
 The README's configuration table mirrors this file; keep them in step.
 """
 import os
+from datetime import timedelta
 
 
 def _int(name: str, default: int) -> int:
@@ -36,3 +37,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: "production" refuses to start without SECRET_KEY, sends cookies only over HTTPS and never debugs.
+    TRACKER_ENV = os.environ.get("TRACKER_ENV", "development")
+    #: Minutes without a request after which a signed-in session ends.
+    SESSION_IDLE_MINUTES = _int("TRACKER_SESSION_IDLE_MINUTES", 30)
+    #: Failed sign-ins allowed per account and per address within the window before 429.
+    LOGIN_MAX_FAILURES = _int("TRACKER_LOGIN_MAX_FAILURES", 10)
+    #: The throttling window, in minutes.
+    LOGIN_WINDOW_MINUTES = _int("TRACKER_LOGIN_WINDOW_MINUTES", 15)
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
+    PROXIES = _int("TRACKER_PROXIES", 0)
+    #: Email of the admin created on the first `flask init-db` (its random password is printed once).
+    ADMIN_EMAIL = os.environ.get("TRACKER_ADMIN_EMAIL", "admin@example.org")

@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from tests import factories
 from tracker import create_app, db, schema
 from tracker.models import Base
 
@@ -51,36 +55,49 @@ def postgresql_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tracker.sqlite3'}"
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite database migrated once; each test gets a copy (the audit trail's triggers
+    forbid emptying it row by row, as they should)."""
+    path = tmp_path_factory.mktemp("template") / "tracker.sqlite3"
+    _migrated(f"sqlite:///{path}")
+    return path
 
 
-_migrated: set[str] = set()
+@pytest.fixture(scope="session")
+def postgresql_migrated(postgresql_url) -> str:
+    _migrated(postgresql_url)
+    return postgresql_url
+
+
+def _migrated(url: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        schema.upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request) -> str:
+def database_url(request, tmp_path) -> str:
     """The URL of a migrated, empty database of each kind."""
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = db.make_engine(url)
-    try:
-        if url not in _migrated:
-            schema.upgrade(engine)
-            _migrated.add(url)
-        _empty(engine)
-    finally:
-        engine.dispose()
+    if request.param == "sqlite":
+        copy = tmp_path / "tracker.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
+        return f"sqlite:///{copy}"
+    url = request.getfixturevalue("postgresql_migrated")
+    _truncate_all(url)
     return url
 
 
-def _empty(engine) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+def _truncate_all(url: str) -> None:
+    """Empty every table. TRUNCATE, unlike DELETE, is not refused by the audit trail's trigger."""
+    engine = db.make_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -104,8 +121,39 @@ def session(app):
 
 
 @pytest.fixture
-def client(app):
+def anonymous(app):
+    """A browser nobody has signed in with."""
     return app.test_client()
+
+
+def sign_in(client, user) -> None:
+    """Put ``user``'s session in ``client``'s cookie, as a successful sign-in does (the sign-in
+    form itself is tested in tests/web/test_auth.py)."""
+    with client.session_transaction() as cookie:
+        cookie.permanent = True
+        cookie["_user_id"] = f"{user.id}:{user.session_epoch}"
+        cookie["_fresh"] = True
+        cookie["seen"] = int(time.time())
+
+
+@pytest.fixture
+def client_as(app, session):
+    """``client_as("viewer")``: a browser signed in as a new user with that role."""
+
+    def signed_in(role: str, donor_id: int | None = None, email: str | None = None):
+        user = factories.add_user(session, email or f"{role}{donor_id or ''}@example.org", role, donor_id)
+        session.commit()
+        browser = app.test_client()
+        sign_in(browser, user)
+        return browser
+
+    return signed_in
+
+
+@pytest.fixture
+def client(client_as):
+    """A browser signed in as an editor, who may record and edit everything."""
+    return client_as("editor")
 
 
 @pytest.fixture

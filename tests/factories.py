@@ -6,8 +6,12 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from tracker import contributions, donors, gaps
-from tracker.models import Contribution, Gap, Payment
+from functools import cache
+
+from tracker import contributions, donors, gaps, passwords
+from tracker.models import Contribution, Gap, Payment, User
+
+PASSWORD = "correct horse battery staple"
 
 
 def add_gap(session: Session, code: str = "TST-1", requirement: str = "1000000.00", **fields) -> Gap:
@@ -33,3 +37,18 @@ def add_payment(session: Session, contribution: Contribution, amount: str, *, ra
     entry = contributions.PaymentInput(date_received=received, amount=Decimal(amount),
                                        rate=None if rate is None else Decimal(rate))
     return contributions.record_payment(session, contribution, entry)
+
+
+@cache
+def _password_hash() -> str:
+    """Hashed once per run: argon2 is slow on purpose, and tests make many users."""
+    return passwords.hash_password(PASSWORD)
+
+
+def add_user(session: Session, email: str = "editor@example.org", role: str = "editor",
+             donor_id: int | None = None) -> User:
+    """A user whose password is ``PASSWORD``."""
+    user = User(email=email, role=role, donor_id=donor_id, password_hash=_password_hash())
+    session.add(user)
+    session.flush()
+    return user

@@ -1,4 +1,5 @@
 """First run: the migrations create the schema, and the Cambodia page's two gaps are there, exactly."""
+import re
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -50,13 +51,19 @@ def test_an_edited_seeded_gap_is_never_recreated(session):
     assert get_gap(session, sme.code).title == "SME social security culture"
 
 
-def test_init_db_migrates_and_seeds_a_new_database(tmp_path, monkeypatch):
+def test_first_run_migrates_seeds_and_prints_the_admin_password_once(tmp_path):
+    from tests.conftest import FormClient
     from tracker import create_app
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}", "TRACKER_SEED": "ilo-cambodia",
-                      "SECRET_KEY": "x"})
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0, result.output
-    assert "2 gap(s) added" in result.output
-    assert "KHM-SME" in app.test_client().get("/").get_data(as_text=True)
+                      "SECRET_KEY": "x", "ADMIN_EMAIL": "admin@example.org"})
+    first = app.test_cli_runner().invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert "2 gap(s) added" in first.output
+    password = re.search(r"Admin created: admin@example.org with password (\S+)", first.output).group(1)
+    second = app.test_cli_runner().invoke(args=["init-db"])
+    assert "already loaded" in second.output and "password" not in second.output
+    browser = FormClient(app.test_client())
+    signed_in = browser.post("/login", {"email": "admin@example.org", "password": password}, follow_redirects=True)
+    assert "KHM-SME" in signed_in.get_data(as_text=True)
     app.extensions["tracker.engine"].dispose()

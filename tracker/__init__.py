@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.helpers import get_debug_flag
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 from tracker import db
@@ -23,6 +25,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or default_database_url(app)
+    if app.config["TRACKER_ENV"] == "production":
+        harden_for_production(app)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or instance_secret_key(app)
 
     engine = db.make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -31,10 +35,23 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from tracker import api, cli, web
 
+    if app.config["PROXIES"]:
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     web.init_app(app)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     return app
+
+
+def harden_for_production(app: Flask) -> None:
+    """Production never guesses a secret, never debugs, and sends cookies over HTTPS only."""
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY must be set in the environment when TRACKER_ENV=production")
+    if get_debug_flag():
+        raise RuntimeError("Debug mode (FLASK_DEBUG, --debug) is never allowed when TRACKER_ENV=production")
+    app.debug = False
+    app.config.update(DEBUG=False, SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
 
 
 def default_database_url(app: Flask) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
 
+from tracker.access import SIGNED_IN, allow
 from tracker.figures import GapFigures, figures_of, gap_figures
 from tracker.web import session
 
@@ -24,11 +25,13 @@ def gap_json(figures: GapFigures) -> dict:
 
 
 @bp.get("/gaps")
+@allow(SIGNED_IN)
 def gaps():
     return jsonify([gap_json(f) for f in gap_figures(session())])
 
 
 @bp.get("/gaps/<code>")
+@allow(SIGNED_IN)
 def gap(code: str):
     figures = figures_of(session(), code.upper())
     if figures is None:

@@ -2,35 +2,52 @@
 one-line reason; nothing is written then."""
 from __future__ import annotations
 
+import getpass
 import json
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from tracker import db, money, rates, schema, seed
+from tracker import db, money, rates, schema, seed, users
+from tracker.audit import Actor
 from tracker.api import gap_json
 from tracker.figures import Totals, gap_figures
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, gaps, demo_data, add_rate):
+    from tracker.backup import backup, restore
+    from tracker.user_commands import users_group
+
+    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore):
         app.cli.add_command(command)
+
+
+def cli_actor() -> Actor:
+    """The audit trail names command-line changes after the operating-system account."""
+    return Actor(f"cli:{getpass.getuser()}")
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create or upgrade the database schema, then load the configured seed once."""
+    """Create or upgrade the database schema, load the configured seed once, and on a database
+    without users create the first admin, whose random password is printed once."""
     schema.upgrade(current_app.extensions["tracker.engine"])
     name = current_app.config["TRACKER_SEED"]
     if name:
         try:
-            with db.writing() as session:
+            with db.writing(cli_actor()) as session:
                 added = seed.load_seed(session, name)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Seed {name}: {added} gap(s) added." if added else f"Seed {name}: already loaded.")
+    email = current_app.config["ADMIN_EMAIL"]
+    with db.writing(cli_actor()) as session:
+        password = users.create_first_admin(session, email)
+    if password:
+        click.echo(f"Admin created: {email} with password {password}\n"
+                   "  (shown only this once: sign in and change it at /account/password)")
     click.echo("Database ready.")
 
 
@@ -73,7 +90,7 @@ def demo_data(gap_count: int, contributions: int, rng_seed: int):
     from tracker.demo import load_demo
 
     try:
-        with db.writing() as session:
+        with db.writing(cli_actor()) as session:
             load_demo(session, gap_count, contributions, rng_seed)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
@@ -97,6 +114,6 @@ def add_rate(currency: str, day, units_per_usd: str, source: str):
     """Record an exchange rate (units of CURRENCY per US$ on DAY) used to prefill forms."""
     code = _parsed(money.currency, currency, "CURRENCY").code
     rate = _parsed(money.parse_rate, units_per_usd, "UNITS_PER_USD")
-    with db.writing() as session:
+    with db.writing(cli_actor()) as session:
         rates.add_rate(session, code, day.date(), rate, source.strip())
     click.echo(f"{code} {day.date().isoformat()}: {rate} per US$.")

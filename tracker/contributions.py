@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import money
+from tracker import audit, money
 from tracker.errors import EditConflict, InvalidInput
 from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment
 from tracker.rates import resolve_rate
@@ -156,6 +156,7 @@ def cancel_contribution(session: Session, contribution: Contribution, reason: st
         raise InvalidInput(None, "Money has been received against this contribution, so it cannot be cancelled.")
     contribution.status = ContributionStatus.CANCELLED.value
     contribution.cancel_reason = reason.strip()
+    audit.give_reason(session, reason)
     contribution.cancelled_at = datetime.now(timezone.utc)
     _flush_guarded(session, contribution)
 

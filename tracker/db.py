@@ -48,25 +48,34 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 
 def bind(engine: Engine) -> None:
-    """Point the shared session factory at ``engine``; called once per process."""
+    """Point the shared session factory at ``engine`` and attach the audit trail to it."""
+    from tracker import audit
+
     SessionFactory.configure(bind=engine)
+    audit.register(SessionFactory)
 
 
-def new_session(*, write: bool = False) -> Session:
-    """A session whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite) when asked."""
+def new_session(*, write: bool = False, actor=None) -> Session:
+    """A session whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite) when asked.
+
+    ``actor`` (a ``tracker.audit.Actor``) is who the audit trail names for its changes.
+    """
     engine: Engine = SessionFactory.kw["bind"]
     if write:
         engine = engine.execution_options(**{WRITE: True})
-    return SessionFactory(bind=engine)
+    session = SessionFactory(bind=engine)
+    if actor is not None:
+        session.info["actor"] = actor
+    return session
 
 
 @contextmanager
-def writing() -> Iterator[Session]:
+def writing(actor=None) -> Iterator[Session]:
     """One write transaction for the CLI and jobs: commit on success, roll back on error.
 
     Service functions only flush; whoever calls them owns the transaction, so an import of
     many rows or a job touching many gaps commits all of its work or none of it.
     """
-    with new_session(write=True) as session:
+    with new_session(write=True, actor=actor) as session:
         yield session
         session.commit()

@@ -241,3 +241,65 @@ class SeedRun(Base):
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # users, settings, jobs, and everything an editor does
+    EDITOR = "editor"  # records and edits gaps, contributions, payments, imports
+    VIEWER = "viewer"  # reads everything, downloads reports
+    DONOR = "donor"  # one donor's own records and the gaps' public figures
+
+
+class User(Base):
+    """A person who signs in. ``session_epoch`` is part of every session cookie: raising it
+    (sign-out, password change, disabling) ends that user's sessions everywhere."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        _one_of("role", Role),
+        CheckConstraint("role <> 'donor' OR donor_id IS NOT NULL", name="donor_role_has_donor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored case-folded
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(12))
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    donor: Mapped[Donor | None] = relationship()
+
+
+class SignInAttempt(Base):
+    """Every sign-in attempt, so throttling holds across all web workers sharing the database."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (Index(None, "email", "at"), Index(None, "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditEntry(Base):
+    """One change to a record: append-only (the database refuses UPDATE and DELETE on it)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index(None, "record_type", "record_id"), Index(None, "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the trail outlives everything
+    actor: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(12))  # create / update
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[str | None] = mapped_column(Text)  # JSON of the changed fields
+    after: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")

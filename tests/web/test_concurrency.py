@@ -24,6 +24,7 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from tests import factories
 from tests.conftest import CSRF
 from tracker import db
 from tracker.figures import figures_of
@@ -31,6 +32,7 @@ from tracker.gaps import GapInput, create_gap
 from tracker.models import Contribution, Donor
 
 POSTS = 50
+EDITOR = "officer@example.org"
 GAP = "CONC-TEST"
 REQUIREMENT = Decimal("2000000.00")
 
@@ -106,8 +108,18 @@ def gap_code(app) -> str:
     with db.new_session(write=True) as session:
         create_gap(session, GapInput(code=GAP, title="Concurrent posting", country="KH",
                                      programme="Test programme", requirement_usd=REQUIREMENT))
+        factories.add_user(session, EDITOR, "editor")
         session.commit()
     return GAP
+
+
+def _sign_in(browser: requests.Session, base: str) -> None:
+    """Sign in through the real form, as each officer would in their own browser."""
+    page = browser.get(f"{base}/login", timeout=60)
+    token = CSRF.search(page.text).group(1)
+    answer = browser.post(f"{base}/login", data={"email": EDITOR, "password": factories.PASSWORD, "csrf_token": token},
+                          allow_redirects=False, timeout=60)
+    assert answer.status_code == 302, answer.text[:2000]
 
 
 def _submit(base: str, code: str, post: Post, start: threading.Barrier) -> int:
@@ -115,6 +127,7 @@ def _submit(base: str, code: str, post: Post, start: threading.Barrier) -> int:
     url = f"{base}/gaps/{code}/contributions/new"
     with requests.Session() as browser:
         try:
+            _sign_in(browser, base)
             page = browser.get(url, timeout=60)
             assert page.status_code == 200, (post.reference, page.status_code)
             token = CSRF.search(page.text)

@@ -1,10 +1,11 @@
 """Forms that record, edit and cancel contributions and record payments."""
 import json
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker import contributions, donors, money
-from tracker.contributions import ContributionInput, PaymentInput
+from tracker import audit, contributions, donors, money
+from tracker.access import EDITORS, SIGNED_IN, allow, is_donor, require_own_donor
+from tracker.contributions import ContributionInput, PaymentInput, payment_lines
 from tracker.errors import EditConflict, InvalidInput
 from tracker.models import Contribution
 from tracker.rates import latest_rates, rate_on
@@ -28,6 +29,20 @@ def _contribution_form(**kwargs) -> ContributionForm:
     return form
 
 
+@bp.get("/contributions/<int:contribution_id>")
+@allow(SIGNED_IN)
+def show(contribution_id: int):
+    """One contribution with its payments and, for staff, its history."""
+    contribution = contribution_or_404(contribution_id)
+    require_own_donor(contribution.donor_id)
+    return render_template(
+        "contribution.html", contribution=contribution,
+        received=money.from_minor(contributions.received_minor(session(), contribution), contribution.currency),
+        payments=payment_lines(session(), contribution_id=contribution.id),
+        history=audit.history(session(), "contribution", contribution.id) if not is_donor() else [],
+    )
+
+
 def _render_contribution_form(form: ContributionForm, status: int | None = None, **context):
     """The contribution form, carrying the rates on file so the page can prefill the rate."""
     rates_json = json.dumps(latest_rates(session(), contributions.today()))
@@ -45,6 +60,7 @@ def _entry(form: ContributionForm) -> ContributionInput:
 
 
 @bp.route("/gaps/<code>/contributions/new", methods=["GET", "POST"])
+@allow(EDITORS)
 def new(code: str):
     gap = gap_or_404(code)
     form = _contribution_form()
@@ -62,6 +78,7 @@ def new(code: str):
 
 
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
 def edit(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = _contribution_form(obj=contribution)
@@ -87,6 +104,7 @@ def edit(contribution_id: int):
 
 
 @bp.route("/contributions/<int:contribution_id>/cancel", methods=["GET", "POST"])
+@allow(EDITORS)
 def cancel(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = CancelForm(obj=contribution)
@@ -107,6 +125,7 @@ def cancel(contribution_id: int):
 
 
 @bp.route("/contributions/<int:contribution_id>/payments/new", methods=["GET", "POST"])
+@allow(EDITORS)
 def new_payment(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = PaymentForm(contribution.currency, data={"date_received": contributions.today()})

@@ -1,6 +1,7 @@
 """Donors: who gave what, across every gap."""
 from flask import Blueprint, abort, render_template
 
+from tracker.access import SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.contributions import contribution_lines, count_contributions, payment_lines
 from tracker.figures import donor_figures
 from tracker.web import session
@@ -10,12 +11,15 @@ bp = Blueprint("donors", __name__, url_prefix="/donors")
 
 
 @bp.get("")
+@allow(STAFF)
 def index():
     return render_template("donors.html", donors=donor_figures(session()))
 
 
 @bp.get("/<int:donor_id>")
+@allow(SIGNED_IN)
 def show(donor_id: int):
+    require_own_donor(donor_id)
     found = donor_figures(session(), [donor_id])
     if not found:
         abort(404, description=f"There is no donor number {donor_id}.")

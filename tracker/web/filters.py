@@ -1,13 +1,14 @@
 """How values look on pages: money with separators and its currency, one date format."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
 import pycountry
 from flask import Flask
 
-from tracker import money
+from tracker import access, money
 
 
 def usd(value: Decimal) -> str:
@@ -47,8 +48,16 @@ def country_name(code: str | None) -> str:
     return found.name if found else "—"
 
 
+def changes(recorded: str | None) -> list[tuple[str, object]]:
+    """An audit entry's JSON of field values as (field, value) pairs, for display."""
+    if not recorded:
+        return []
+    return [(key.replace("_", " "), "—" if value is None else value) for key, value in json.loads(recorded).items()]
+
+
 def init_app(app: Flask) -> None:
     for name, function in {"usd": usd, "amount": amount, "pct": pct, "day": day, "count": count,
-                           "bar_width": bar_width}.items():
+                           "bar_width": bar_width, "changes": changes}.items():
         app.add_template_filter(function, name)
-    app.jinja_env.globals.update(money=money, country_name=country_name)
+    app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
+                                 is_donor=access.is_donor)

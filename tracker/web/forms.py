@@ -44,7 +44,7 @@ class Form(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-def _date(label: str, required: bool = False) -> DateField:
+def date_field(label: str, required: bool = False) -> DateField:
     validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
     return DateField(label, validators=validators, format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
 
@@ -82,10 +82,10 @@ class ContributionForm(CurrencyAmountMixin, Form):
     amount = StringField("Amount")
     currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="USD", validate_choice=False)
     rate = StringField("Exchange rate (units per US$)")
-    rate_date = _date("Rate date")
+    rate_date = date_field("Rate date")
     status = SelectField("Status", choices=RECORDABLE, default=ContributionStatus.PLEDGED.value,
                          validate_choice=False)
-    decision_date = _date("Decision date")
+    decision_date = date_field("Decision date")
     reference = StringField("Agreement reference", validators=[Length(max=100)])
     note = TextAreaField("Note", validators=[Length(max=5000)])
     version = _version()
@@ -101,7 +101,7 @@ class ContributionForm(CurrencyAmountMixin, Form):
 
 
 class PaymentForm(CurrencyAmountMixin, Form):
-    date_received = _date("Date received", required=True)
+    date_received = date_field("Date received", required=True)
     amount = StringField("Amount")
     rate = StringField("Exchange rate (units per US$)")
     reference = StringField("Payment reference", validators=[Length(max=100)])
@@ -133,8 +133,8 @@ class GapForm(Form):
     impact_count = IntegerField("Impact target", validators=[Optional(), NumberRange(min=0)])
     impact_unit = StringField("Impact unit (e.g. workers)", validators=[Length(max=60)])
     impact_indicator = TextAreaField("Impact indicator", validators=[Length(max=2000)])
-    period_start = _date("Period start")
-    period_end = _date("Period end")
+    period_start = date_field("Period start")
+    period_end = date_field("Period end")
     status = SelectField("Status", choices=options((s.value, s.value.capitalize()) for s in GapStatus),
                          validate_choice=False)
     version = _version()

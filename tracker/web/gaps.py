@@ -1,7 +1,8 @@
 """A gap's page, and the forms that create and revise gaps."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker import gaps, money
+from tracker import audit, gaps, money
+from tracker.access import EDITORS, SIGNED_IN, allow, donor_scope
 from tracker.contributions import contribution_lines, count_contributions, payment_lines
 from tracker.errors import EditConflict, InvalidInput
 from tracker.figures import figures_of
@@ -20,13 +21,17 @@ def gap_or_404(code: str):
 
 
 @bp.get("/<code>")
+@allow(SIGNED_IN)
 def show(code: str):
+    """The gap's public figures; its contributions (a donor user sees only its own)."""
     gap = gap_or_404(code)
-    page = requested_page(count_contributions(session(), gap_id=gap.id))
+    scope = {"gap_id": gap.id, "donor_id": donor_scope()}
+    page = requested_page(count_contributions(session(), **scope))
     return render_template(
         "gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page,
-        lines=contribution_lines(session(), gap_id=gap.id, limit=page.size, offset=page.offset),
-        payments=payment_lines(session(), gap_id=gap.id),
+        lines=contribution_lines(session(), **scope, limit=page.size, offset=page.offset),
+        payments=payment_lines(session(), **scope),
+        history=audit.history(session(), "gap", gap.id) if donor_scope() is None else [],
     )
 
 
@@ -41,6 +46,7 @@ def _entry(form: GapForm) -> gaps.GapInput:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@allow(EDITORS)
 def new():
     form = GapForm()
     if form.validate_on_submit():
@@ -55,6 +61,7 @@ def new():
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
 def edit(code: str):
     gap = gap_or_404(code)
     form = GapForm(obj=gap)

@@ -1,0 +1,160 @@
+"""The audit trail: every change to a record, written in the same transaction as the change.
+
+A listener on the shared session factory sees each flush, and for every audited object that
+was created or changed appends one ``audit_entry`` row: who (the session's actor), when
+(UTC), what, the changed values before and after, the reason given, and the address.
+Service code needs no audit calls of its own, so no change can skip the trail; it only
+names a reason with :func:`give_reason` where the user typed one. The database refuses
+UPDATE and DELETE on ``audit_entry`` (triggers in the migration), and financial records
+cannot be deleted through the ORM at all.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from tracker.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Payment, User
+
+#: The record types that are audited, by the name the trail uses for them.
+AUDITED: dict[type, str] = {
+    Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment",
+    ExchangeRate: "exchange rate", User: "user",
+}
+#: Columns left out of the trail: secrets, and bookkeeping that changes on every save.
+HIDDEN = {"password_hash": "(changed)"}
+SKIPPED = {"version", "updated_at", "created_at", "session_epoch", "last_sign_in_at"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes the changes of a session: a signed-in user, or a command or job by name."""
+
+    name: str
+    user_id: int | None = None
+    address: str = ""
+
+
+SYSTEM = Actor("system")
+
+
+def give_reason(session: Session, reason: str) -> None:
+    """The reason the user gave, recorded with the changes of the next flush."""
+    session.info["audit_reason"] = reason.strip()
+
+
+def register(session_factory) -> None:
+    """Attach the trail to ``session_factory`` (once, however often the app is created)."""
+    if not event.contains(session_factory, "after_flush", _record_changes):
+        event.listen(session_factory, "before_flush", _refuse_deletes)
+        event.listen(session_factory, "after_flush", _record_changes)
+
+
+def _refuse_deletes(session: Session, _context, _instances) -> None:
+    for obj in session.deleted:
+        if type(obj) in AUDITED:
+            raise RuntimeError(f"{AUDITED[type(obj)]} records are never deleted; cancel or close them instead")
+
+
+def _record_changes(session: Session, _context) -> None:
+    actor: Actor = session.info.get("actor", SYSTEM)
+    reason = session.info.pop("audit_reason", "")
+    rows = [
+        _entry(actor, reason, action, obj, before, after)
+        for action, obj, before, after in [*_created(session), *_updated(session)]
+    ]
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def _created(session: Session):
+    for obj in session.new:
+        if type(obj) in AUDITED:
+            after = {a.key: _shown(a.key, a.value) for a in inspect(obj).attrs
+                     if a.key in _columns(obj) and a.key not in SKIPPED}
+            yield "create", obj, None, after
+
+
+def _updated(session: Session):
+    for obj in session.dirty:
+        if type(obj) not in AUDITED:
+            continue
+        before, after = {}, {}
+        for attr in inspect(obj).attrs:
+            if attr.key not in _columns(obj) or attr.key in SKIPPED:
+                continue
+            history = attr.history
+            if history.has_changes() and history.deleted != history.added:
+                before[attr.key] = _shown(attr.key, history.deleted[0] if history.deleted else None)
+                after[attr.key] = _shown(attr.key, history.added[0] if history.added else None)
+        if after:
+            yield "update", obj, before, after
+
+
+def _columns(obj) -> set[str]:
+    return {c.key for c in inspect(type(obj)).column_attrs}
+
+
+def _shown(key: str, value):
+    if key in HIDDEN:
+        return HIDDEN[key]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _entry(actor: Actor, reason: str, action: str, obj, before: dict | None, after: dict) -> dict:
+    return {
+        "at": datetime.now(timezone.utc), "user_id": actor.user_id, "actor": actor.name, "address": actor.address,
+        "action": action, "record_type": AUDITED[type(obj)], "record_id": obj.id,
+        "before": None if before is None else json.dumps(before, sort_keys=True, ensure_ascii=False),
+        "after": json.dumps(after, sort_keys=True, ensure_ascii=False), "reason": reason,
+    }
+
+
+def history(session: Session, record_type: str, record_id: int) -> list[AuditEntry]:
+    """A record's changes, oldest first."""
+    return list(session.scalars(
+        select(AuditEntry).where(AuditEntry.record_type == record_type, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.id)
+    ))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What /admin/audit narrows the trail to; every part optional."""
+
+    record_type: str | None = None
+    record_id: int | None = None
+    actor: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def apply(self, query):
+        if self.record_type:
+            query = query.where(AuditEntry.record_type == self.record_type)
+        if self.record_id is not None:
+            query = query.where(AuditEntry.record_id == self.record_id)
+        if self.actor:
+            query = query.where(AuditEntry.actor == self.actor.strip().casefold())
+        if self.since:
+            query = query.where(AuditEntry.at >= datetime.combine(self.since, time.min, timezone.utc))
+        if self.until:
+            query = query.where(AuditEntry.at < datetime.combine(self.until + timedelta(days=1), time.min, timezone.utc))
+        return query
+
+
+def count_entries(session: Session, where: AuditFilter) -> int:
+    return session.scalar(where.apply(select(func.count(AuditEntry.id))))
+
+
+def entries(session: Session, where: AuditFilter, limit: int, offset: int = 0) -> list[AuditEntry]:
+    """The trail, newest first."""
+    return list(session.scalars(where.apply(select(AuditEntry)).order_by(AuditEntry.id.desc())
+                                .limit(limit).offset(offset)))

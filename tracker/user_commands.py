@@ -1,0 +1,87 @@
+"""`flask --app tracker users …`: create, list, disable users and change their roles.
+
+There is no default password anywhere: a password is typed at a prompt (twice) or read
+from standard input with ``--password-stdin`` for scripts.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from tracker import db, users
+from tracker.cli import cli_actor
+from tracker.errors import InvalidInput
+from tracker.models import Role, User
+
+ROLES = click.Choice([r.value for r in Role])
+
+
+@click.group("users")
+def users_group():
+    """Manage the people who sign in."""
+
+
+def _apply(change) -> None:
+    """Run ``change(session)`` in one transaction; a broken rule exits with its message."""
+    try:
+        with db.writing(cli_actor()) as session:
+            change(session)
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from None
+
+
+def _user(session, email: str) -> User:
+    found = users.find_user(session, email)
+    if found is None:
+        raise InvalidInput("email", f"No user has the email {email}.")
+    return found
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=ROLES, required=True)
+@click.option("--donor", "donor_id", type=click.IntRange(min=1), help="The donor a donor user is linked to.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@with_appcontext
+def create(email: str, role: str, donor_id: int | None, password_stdin: bool):
+    """Create a user."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _apply(lambda session: users.create_user(session, email, role, password, donor_id))
+    click.echo(f"User {users.email_key(email)} created ({role}).")
+
+
+@users_group.command("list")
+@with_appcontext
+def list_users():
+    """List every user with role and state."""
+    with db.new_session() as session:
+        for user in session.scalars(select(User).order_by(User.email)):
+            donor = f" donor={user.donor_id}" if user.donor_id else ""
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.email}\t{user.role}{donor}\t{state}")
+
+
+@users_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable(email: str):
+    """Disable a user; their sessions end at once."""
+    _apply(lambda session: users.disable(session, _user(session, email)))
+    click.echo(f"User {users.email_key(email)} disabled.")
+
+
+@users_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLES)
+@click.option("--donor", "donor_id", type=click.IntRange(min=1))
+@with_appcontext
+def set_role(email: str, role: str, donor_id: int | None):
+    """Change a user's role; their sessions end so the new rights apply at once."""
+    _apply(lambda session: users.set_role(session, _user(session, email), role, donor_id))
+    click.echo(f"User {users.email_key(email)} is now {role}.")

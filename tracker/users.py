@@ -1,0 +1,133 @@
+"""People who sign in: creating them, their roles, passwords and sessions.
+
+A user's sessions are tied to ``session_epoch``: signing out, changing the password or
+being disabled raises it, which ends every session of that user on every device.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import passwords, throttle
+from tracker.errors import InvalidInput
+from tracker.models import Donor, Role, User
+
+
+def email_key(email: str) -> str:
+    return (email or "").strip().casefold()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email_key(email)))
+
+
+def _checked_email(email: str) -> str:
+    try:
+        validate_email(email_key(email), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput("email", f"Enter a valid email address: {error}") from None
+    return email_key(email)
+
+
+def _checked_role(session: Session, role: str, donor_id: int | None) -> tuple[str, int | None]:
+    if role not in {r.value for r in Role}:
+        raise InvalidInput("role", f"Choose a role: {', '.join(r.value for r in Role)}.")
+    if role == Role.DONOR:
+        if donor_id is None or session.get(Donor, donor_id) is None:
+            raise InvalidInput("donor_id", "A donor user must be linked to an existing donor (--donor ID).")
+        return role, donor_id
+    if donor_id is not None:
+        raise InvalidInput("donor_id", "Only donor users are linked to a donor.")
+    return role, None
+
+
+def _checked_password(password: str, field: str = "password") -> str:
+    try:
+        passwords.check_strength(password)
+    except passwords.WeakPassword as error:
+        raise InvalidInput(field, str(error)) from None
+    return passwords.hash_password(password)
+
+
+def create_user(session: Session, email: str, role: str, password: str, donor_id: int | None = None) -> User:
+    address = _checked_email(email)
+    if find_user(session, address) is not None:
+        raise InvalidInput("email", f"A user with the email {address} already exists.")
+    role, donor_id = _checked_role(session, role, donor_id)
+    user = User(email=address, role=role, donor_id=donor_id, password_hash=_checked_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count(User.id)))
+
+
+def create_first_admin(session: Session, email: str) -> str | None:
+    """On a database without users, an admin with a random password, returned once to print."""
+    if count_users(session):
+        return None
+    password = secrets.token_urlsafe(15)
+    create_user(session, email, Role.ADMIN, password)
+    return password
+
+
+def set_role(session: Session, user: User, role: str, donor_id: int | None = None) -> None:
+    user.role, user.donor_id = _checked_role(session, role, donor_id)
+    end_sessions(user)
+    session.flush()
+
+
+def disable(session: Session, user: User) -> None:
+    user.active = False
+    end_sessions(user)
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not passwords.verify(user.password_hash, current):
+        raise InvalidInput("current_password", "That is not your current password.")
+    user.password_hash = _checked_password(new, "new_password")
+    end_sessions(user)
+    session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session cookie issued to ``user`` so far."""
+    user.session_epoch += 1
+
+
+@dataclass(frozen=True)
+class Throttled(Exception):
+    retry_after: int
+
+
+def authenticate(session: Session, email: str, password: str, address: str, *, max_failures: int,
+                 window: timedelta) -> User | None:
+    """The active user with these credentials, or None. Raises ``Throttled`` after too many
+    failures for the account or the address; every attempt is recorded."""
+    key = email_key(email)
+    wait = throttle.retry_after(session, key, address, max_failures, window)
+    if wait:
+        raise Throttled(wait)
+    user = find_user(session, key)
+    valid = user is not None and user.active and passwords.verify(user.password_hash, password)
+    if user is None:
+        passwords.verify(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+    throttle.record(session, key, address, valid)
+    if not valid:
+        return None
+    if passwords.needs_upgrade(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_sign_in_at = datetime.now(timezone.utc)
+    session.flush()
+    return user
+
+
+_DUMMY_HASH = passwords.hash_password(secrets.token_hex(16))
