@@ -161,7 +161,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class FormClient:
@@ -177,8 +177,9 @@ class FormClient:
         assert found, f"no CSRF token on {url}"
         return found.group(1)
 
-    def post(self, url: str, data: dict, follow_redirects: bool = False):
-        return self.client.post(url, data={**data, "csrf_token": self.token(url)},
+    def post(self, url: str, data: dict, follow_redirects: bool = False, token_from: str | None = None):
+        """POST ``data`` to ``url`` with the token of the page at ``token_from`` (default: ``url``)."""
+        return self.client.post(url, data={**data, "csrf_token": self.token(token_from or url)},
                                 follow_redirects=follow_redirects)
 
 

@@ -1,0 +1,117 @@
+"""The audit trail: a row for every change, before and after, in the same transaction; the
+database refuses to alter it."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from tests import factories
+from tracker import audit, contributions, db, gaps, rates, users
+from tracker.models import AuditEntry
+
+
+def trail(session, record_type: str) -> list[tuple[str, dict | None, dict, str]]:
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.record_type == record_type)
+                              .order_by(AuditEntry.id))
+    return [(e.action, e.before and json.loads(e.before), json.loads(e.after), e.reason) for e in entries]
+
+
+def test_a_recorded_contribution_names_who_and_from_where(forms, session):
+    factories.add_gap(session, "KHM-SME")
+    session.commit()
+    forms.client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    forms.post("/gaps/KHM-SME/contributions/new", {
+        "donor_id": "", "new_donor": "Sweden", "donor_type": "government", "amount": "5000.00",
+        "currency": "USD", "status": "pledged"})
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.record_type == "contribution"))
+    assert (entry.actor, entry.address, entry.action) == ("editor@example.org", "192.0.2.10", "create")
+    assert json.loads(entry.after)["amount_minor"] == 500_000
+    assert session.scalar(select(AuditEntry.actor).where(AuditEntry.record_type == "donor")) == "editor@example.org"
+
+
+def test_every_kind_of_change_leaves_before_and_after(session):
+    gap = factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    made = factories.add_contribution(session, gap, "100.00", currency="EUR", rate="0.8", donor="EU",
+                                      status="pledged")
+    factories.add_payment(session, made, "40.00", rate="0.8")
+    gaps.update_gap(session, gap, gaps.GapInput(code="KHM-SME", title=gap.title, country="KH",
+                                                programme=gap.programme, requirement_usd=Decimal(800000)), gap.version)
+    other = factories.add_contribution(session, gap, "10.00", donor="EU")
+    contributions.cancel_contribution(session, other, "Agreement withdrawn", other.version)
+    rates.add_rate(session, "EUR", made.rate_date, Decimal("0.81"))
+    rates.add_rate(session, "EUR", made.rate_date, Decimal("0.82"))
+    user = factories.add_user(session, "viewer@example.org", "viewer")
+    users.set_role(session, user, "editor")
+    session.commit()
+
+    assert trail(session, "gap")[1][:3] == (
+        "update", {"revised_requirement_cents": None}, {"revised_requirement_cents": 80_000_000})
+    assert trail(session, "payment")[0][2]["amount_minor"] == 4000
+    assert trail(session, "contribution")[1][:3] == ("update", {"status": "pledged"}, {"status": "committed"})
+    cancelled = trail(session, "contribution")[-1]
+    assert cancelled[:3] == ("update", {"status": "committed", "cancel_reason": None, "cancelled_at": None},
+                             {**cancelled[2], "status": "cancelled", "cancel_reason": "Agreement withdrawn"})
+    assert cancelled[3] == "Agreement withdrawn"
+    assert [t[0] for t in trail(session, "exchange rate")] == ["create", "update"]
+    assert trail(session, "exchange rate")[1][1:3] == ({"units_per_usd": "0.81"}, {"units_per_usd": "0.82"})
+    assert trail(session, "user")[1][1:3] == ({"role": "viewer"}, {"role": "editor"})
+    assert trail(session, "donor")[0][2]["name"] == "EU"
+
+
+def test_a_password_never_reaches_the_trail(session):
+    user = factories.add_user(session)
+    user.password_hash = "$argon2id$something-else"
+    session.commit()
+    assert all("$argon2" not in e.after for e in session.scalars(select(AuditEntry)))
+
+
+def test_a_change_and_its_audit_row_commit_or_roll_back_together(session):
+    gap = factories.add_gap(session, "KHM-SME")
+    session.rollback()
+    assert session.scalar(select(func.count(AuditEntry.id))) == 0
+
+
+def test_financial_records_cannot_be_deleted(session):
+    gap = factories.add_gap(session, "KHM-SME")
+    session.commit()
+    session.delete(gap)
+    with pytest.raises(RuntimeError, match="never deleted"):
+        session.flush()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_entry SET actor = 'someone else'", "DELETE FROM audit_entry"])
+def test_the_database_refuses_to_alter_the_trail(session, statement):
+    factories.add_gap(session, "KHM-SME")
+    session.commit()
+    with pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text(statement))
+    session.rollback()
+    assert session.scalar(select(func.count(AuditEntry.id))) == 1
+
+
+def test_the_admin_page_filters_the_trail(client_as, session):
+    gap = factories.add_gap(session, "KHM-SME")
+    factories.add_contribution(session, gap, "100.00", donor="Sweden")
+    session.commit()
+    admin = client_as("admin")
+    page = admin.get("/admin/audit?record_type=donor").get_data(as_text=True)
+    assert "donor No. 1" in page and "gap No." not in page
+    assert admin.get("/admin/audit?since=yesterday").status_code == 400
+
+
+def test_a_gap_page_shows_its_history(client, session):
+    gap = factories.add_gap(session, "KHM-SME")
+    session.commit()
+    page = client.get("/gaps/KHM-SME").get_data(as_text=True)
+    assert "History" in page and "system" in page
+
+
+def test_history_lists_a_records_changes_oldest_first(session):
+    gap = factories.add_gap(session, "KHM-SME")
+    gap.title = "Renamed"
+    session.commit()
+    assert [e.action for e in audit.history(session, "gap", gap.id)] == ["create", "update"]

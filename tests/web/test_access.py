@@ -1,0 +1,113 @@
+"""Who may use what: every URL rule of the app, walked for every kind of visitor.
+
+A route added without an entry here fails ``test_every_route_is_in_the_table`` until its
+rule is declared (in the view, with ``tracker.access.allow``) and recorded here.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from tracker.access import rule_of
+
+VISITORS = ("anonymous", "donor_a", "donor_b", "viewer", "editor", "admin")
+
+SIGNED_IN = dict(anonymous=302, donor_a=200, donor_b=200, viewer=200, editor=200, admin=200)
+STAFF = dict(anonymous=302, donor_a=403, donor_b=403, viewer=200, editor=200, admin=200)
+EDITORS = dict(anonymous=302, donor_a=403, donor_b=403, viewer=403, editor=200, admin=200)
+ADMINS = dict(anonymous=302, donor_a=403, donor_b=403, viewer=403, editor=403, admin=200)
+DONOR_A_OWN = dict(anonymous=302, donor_a=200, donor_b=404, viewer=200, editor=200, admin=200)
+EVERYONE = dict.fromkeys(VISITORS, 200)
+
+#: endpoint → expected status per visitor (GET, or POST for POST-only routes).
+EXPECTED = {
+    "static": EVERYONE,
+    "auth.login": EVERYONE,
+    "auth.logout": dict(SIGNED_IN, donor_a=302, donor_b=302, viewer=302, editor=302, admin=302),
+    "auth.password": SIGNED_IN,
+    "dashboard.index": SIGNED_IN,
+    "gaps.show": SIGNED_IN,
+    "gaps.new": EDITORS,
+    "gaps.edit": EDITORS,
+    "contributions.show": DONOR_A_OWN,
+    "contributions.new": EDITORS,
+    "contributions.edit": EDITORS,
+    "contributions.cancel": EDITORS,
+    "contributions.new_payment": EDITORS,
+    "donors.index": STAFF,
+    "donors.show": DONOR_A_OWN,
+    "api.gaps": dict(SIGNED_IN, anonymous=401),
+    "api.gap": dict(SIGNED_IN, anonymous=401),
+    "admin.audit_trail": ADMINS,
+    "admin.users": ADMINS,
+}
+
+
+@pytest.fixture
+def world(session):
+    """A gap with one contribution from donor A and one from donor B; URL values point at A's."""
+    gap = factories.add_gap(session, "KHM-SME")
+    own = factories.add_contribution(session, gap, "100.00", donor="Donor A")
+    other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
+    session.commit()
+    return {"code": gap.code, "contribution_id": own.id, "donor_id": own.donor_id, "filename": "style.css",
+            "donor_a": own.donor_id, "donor_b": other.donor_id}
+
+
+@pytest.fixture
+def visitors(app, anonymous, client_as, world):
+    app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own test; here only the access rules speak
+    return {
+        "anonymous": anonymous,
+        "donor_a": client_as("donor", world["donor_a"]),
+        "donor_b": client_as("donor", world["donor_b"]),
+        "viewer": client_as("viewer"),
+        "editor": client_as("editor"),
+        "admin": client_as("admin"),
+    }
+
+
+def rules(app):
+    """Every rule; signing out last, since it ends the visitor's session."""
+    return sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint == "auth.logout", r.endpoint))
+
+
+def url_of(app, rule, values) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def test_every_route_is_in_the_table(app):
+    assert {rule.endpoint for rule in rules(app)} == set(EXPECTED)
+
+
+def test_every_view_declares_who_may_use_it(app):
+    undeclared = [name for name, view in app.view_functions.items() if name != "static" and rule_of(view) is None]
+    assert undeclared == []
+
+
+def test_each_visitor_gets_what_its_role_allows(app, visitors, world):
+    found, wanted = {}, {}
+    for rule in rules(app):
+        url = url_of(app, rule, world)
+        method = "get" if "GET" in rule.methods else "post"
+        for name in VISITORS:
+            response = getattr(visitors[name], method)(url)
+            found[(rule.endpoint, name)] = response.status_code
+            wanted[(rule.endpoint, name)] = EXPECTED[rule.endpoint][name]
+            if name == "anonymous" and response.status_code == 302:
+                assert "/login" in response.headers["Location"]
+    assert {k: v for k, v in found.items() if v != wanted[k]} == {}
+
+
+def test_a_donor_sees_only_its_own_contributions_on_a_gap(visitors, world):
+    page = visitors["donor_a"].get(f"/gaps/{world['code']}").get_data(as_text=True)
+    assert "Donor A" in page and "Donor B" not in page
+    assert "100.00" in page and "300.00" in page  # its own line, and the gap's public total funding
+
+
+def test_refusals_are_logged(visitors, world, caplog):
+    visitors["viewer"].get("/gaps/new")
+    assert any("Refused GET /gaps/new" in record.getMessage() for record in caplog.records)
