@@ -1,7 +1,8 @@
 """Donors: who gave what, across every gap."""
 from flask import Blueprint, abort, render_template
 
-from tracker.access import SIGNED_IN, STAFF, allow, require_own_donor
+from tracker import audit
+from tracker.access import SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.contributions import contribution_lines, count_contributions, payment_lines
 from tracker.figures import donor_figures
 from tracker.web import session
@@ -28,4 +29,5 @@ def show(donor_id: int):
         "donor.html", donor=found[0], page=page,
         lines=contribution_lines(session(), donor_id=donor_id, limit=page.size, offset=page.offset),
         payments=payment_lines(session(), donor_id=donor_id),
+        history=[] if is_donor() else audit.history(session(), "donor", donor_id),
     )
