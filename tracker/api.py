@@ -8,7 +8,8 @@ from tracker.web import session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MONEY_FIELDS = ("requirement", "funding", "pledged", "received", "shortfall", "surplus", "gap_if_pledges_honoured")
+MONEY_FIELDS = ("requirement", "funding", "pledged", "received", "written_off", "shortfall", "surplus",
+                "gap_if_pledges_honoured")
 
 
 def gap_json(figures: GapFigures) -> dict:

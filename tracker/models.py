@@ -198,7 +198,7 @@ class Contribution(Base):
     )
     schedule: Mapped[PaymentSchedule | None] = relationship(back_populates="contribution")
     instalments: Mapped[list[Instalment]] = relationship(
-        back_populates="contribution", order_by="Instalment.number"
+        back_populates="contribution", order_by="Instalment.number", cascade="all, delete-orphan"
     )
     write_off: Mapped[WriteOff | None] = relationship(back_populates="contribution")
 
