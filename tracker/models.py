@@ -37,6 +37,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands DateTime(timezone=True) back as naive UTC, PostgreSQL as aware: make it aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class Rate(TypeDecorator):
     """An exchange rate stored exactly as an integer scaled by 10**RATE_PLACES.
 
@@ -393,7 +398,7 @@ class GapSnapshot(Base):
     """A gap's figures at a moment, written by the recompute job: the history behind the trend."""
 
     __tablename__ = "gap_snapshot"
-    __table_args__ = (Index("ix_gap_snapshot_gap_id_taken_at", "gap_id", "taken_at"),)
+    __table_args__ = (Index("ix_gap_snapshot_gap_id_taken_at", "gap_id", "taken_at", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gap_id: Mapped[int] = mapped_column(ForeignKey("gap.id"))
