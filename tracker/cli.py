@@ -14,7 +14,7 @@ from tracker.figures import Totals, gap_figures
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, gaps, demo_data, add_rate):
+    for command in (init_db, gaps, demo_data, add_rate, scheduler):
         app.cli.add_command(command)
 
 
@@ -100,3 +100,16 @@ def add_rate(currency: str, day, units_per_usd: str, source: str):
     with db.writing() as session:
         rates.add_rate(session, code, day.date(), rate, source.strip())
     click.echo(f"{code} {day.date().isoformat()}: {rate} per US$.")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduled jobs (recompute, overdue, reminders) until stopped with Ctrl-C or SIGTERM.
+
+    Run one beside the web server; a second one by mistake is harmless (its runs are skipped).
+    """
+    # Imported here, not at the top: web workers load this module but must never load APScheduler.
+    from tracker.scheduler import run_scheduler
+
+    run_scheduler(current_app.config)

@@ -52,9 +52,14 @@ def bind(engine: Engine) -> None:
     SessionFactory.configure(bind=engine)
 
 
+def current_engine() -> Engine:
+    """The engine the session factory is bound to."""
+    return SessionFactory.kw["bind"]
+
+
 def new_session(*, write: bool = False) -> Session:
     """A session whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite) when asked."""
-    engine: Engine = SessionFactory.kw["bind"]
+    engine = current_engine()
     if write:
         engine = engine.execution_options(**{WRITE: True})
     return SessionFactory(bind=engine)
