@@ -257,6 +257,7 @@ class ContributionLine:
     donor: str
     gap_code: str
     received_minor: int
+    written_off_minor: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -265,6 +266,12 @@ class ContributionLine:
     @property
     def received(self) -> Decimal:
         return money.from_minor(self.received_minor, self.contribution.currency)
+
+    @property
+    def written_off(self) -> Decimal | None:
+        if self.written_off_minor is None:
+            return None
+        return money.from_minor(self.written_off_minor, self.contribution.currency)
 
     @property
     def usd(self) -> Decimal:
@@ -301,14 +308,16 @@ def contribution_lines(
         .subquery()
     )
     query = (
-        select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0))
+        select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0), WriteOff.amount_minor)
         .join(page, page.c.id == Contribution.id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .outerjoin(received, received.c.contribution_id == Contribution.id)
+        .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id)
         .order_by(Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
     )
-    return [ContributionLine(c, donor, code, int(minor)) for c, donor, code, minor in session.execute(query)]
+    return [ContributionLine(c, donor, code, int(minor), written_off)
+            for c, donor, code, minor, written_off in session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def instalment_status(instalment: Instalment, today: date) -> str:
     return InstalmentStatus.PENDING.value
 
 
-def _received_something(instalment: Instalment) -> bool:
+def received_something(instalment: Instalment) -> bool:
     """Instalments a rebuild keeps: those with money against them, or closed ones."""
     return instalment.paid_minor > 0 or instalment.status in CLOSED
 
@@ -153,7 +153,7 @@ def set_plan(session: Session, contribution: Contribution, plan: Plan, received_
     instalments too) and the instalments still to come for one typed by hand.
     """
     _check_can_have_schedule(contribution)
-    kept = [i for i in contribution.instalments if _received_something(i)]
+    kept = [i for i in contribution.instalments if received_something(i)]
     remaining = contribution.amount_minor - sum(i.amount_minor for i in kept)
     if isinstance(plan, GeneratedPlan):
         _check_due_dates([plan.first_due_date], today, "first_due_date")
@@ -215,7 +215,7 @@ def rebuild(session: Session, contribution: Contribution, received_minor: int, t
     schedule = contribution.schedule
     if schedule is None:
         return
-    kept = [i for i in contribution.instalments if _received_something(i)]
+    kept = [i for i in contribution.instalments if received_something(i)]
     remaining = contribution.amount_minor - sum(i.amount_minor for i in kept)
     if remaining < 0:
         total = money.from_minor(contribution.amount_minor - remaining, contribution.currency)
@@ -231,7 +231,7 @@ def rebuild(session: Session, contribution: Contribution, received_minor: int, t
 
 def _places_to_fill(schedule: PaymentSchedule, instalments: list[Instalment], kept: list[Instalment]) -> list[date]:
     if schedule.frequency == Frequency.BY_HAND:
-        dates = [i.due_date for i in instalments if not _received_something(i)]
+        dates = [i.due_date for i in instalments if not received_something(i)]
         return dates or [kept[-1].due_date]
     count = max(schedule.instalment_count, len(kept) + 1)
     return [due_date(schedule.first_due_date, schedule.frequency, k) for k in range(len(kept), count)]
