@@ -60,7 +60,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['gap_id'], ['gap.id'], name=op.f('fk_gap_snapshot_gap_id_gap')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_gap_snapshot'))
     )
-    op.create_index('ix_gap_snapshot_gap_id_taken_at', 'gap_snapshot', ['gap_id', 'taken_at'], unique=False)
+    op.create_index('ix_gap_snapshot_gap_id_taken_at', 'gap_snapshot', ['gap_id', 'taken_at'], unique=True)
     op.create_table('job_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=40), nullable=False),
