@@ -203,6 +203,11 @@ def test_writing_off_closes_the_open_instalments(session, gap):
     assert figures_of(session, gap.code).funding_cents == 30000
     with pytest.raises(InvalidInput, match="already written off"):
         contributions.write_off(session, made, "Again", made.version)
+    for amount, status in (("2000.00", "committed"), ("1000.00", "paid")):
+        entry = contributions.ContributionInput(donor=made.donor, status=status, amount=Decimal(amount),
+                                                currency="USD", rate=None, rate_date=None)
+        with pytest.raises(InvalidInput, match="written off, so the"):
+            contributions.edit_contribution(session, made, entry, made.version)
 
 
 def test_cancelling_cancels_the_instalments(session, gap):

@@ -146,8 +146,10 @@ def edit_contribution(
         raise InvalidInput("status", "It has a payment schedule, so it is at least committed.")
     minor, rate, rate_date, cents = _priced(session, entry)
     money_changed = (minor, entry.currency.upper()) != (contribution.amount_minor, contribution.currency)
-    if money_changed and contribution.write_off is not None:
+    if contribution.write_off is not None and money_changed:
         raise InvalidInput("amount", "The unpaid rest was written off, so the amount can no longer change.")
+    if contribution.write_off is not None and entry.status != contribution.status:
+        raise InvalidInput("status", "The unpaid rest was written off, so the status can no longer change.")
     contribution.donor = entry.donor
     contribution.status = entry.status
     contribution.amount_minor = minor

@@ -109,7 +109,7 @@ def _reminder(instalment: Instalment, contribution: Contribution, donor: Donor, 
         contribution_id=contribution.id, instalment_id=instalment.id, donor_id=donor.id,
         kind=(ReminderKind.OVERDUE if late else ReminderKind.DUE_SOON).value, due_date=instalment.due_date,
         amount_due_minor=due, currency=contribution.currency, created_at=now, body=body,
-        subject=f"{'Overdue' if late else 'Due soon'}: {donor.name}, {amount} due {instalment.due_date.isoformat()}"[:300],
+        subject=f"{'Overdue' if late else 'Due soon'}: {donor.name}, {amount} due {instalment.due_date}"[:300],
     )
 
 
