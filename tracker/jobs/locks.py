@@ -17,12 +17,13 @@ import os
 import socket
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import db
 from tracker.models import JobLock
@@ -59,17 +60,23 @@ def _key(job: str) -> int:
 
 @contextmanager
 def _advisory_lock(engine: Engine, job: str, owner: str) -> Iterator[Claim]:
-    """The lock lives and dies with a connection detached from the pool: closing it (or the
-    process dying) ends the database session, which releases the lock."""
+    """The lock lives and dies with a connection detached from the pool: the process dying
+    ends the database session, which releases the lock. A normal end unlocks explicitly first,
+    because the server frees a closed connection's locks only when it notices, a moment later."""
+    keys = {"namespace": NAMESPACE, "key": _key(job)}
     connection = engine.connect()
     connection.detach()
+    held = False
     try:
         connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": owner[:63]})
-        held = connection.scalar(text("SELECT pg_try_advisory_lock(:namespace, :key)"),
-                                 {"namespace": NAMESPACE, "key": _key(job)})
+        held = connection.scalar(text("SELECT pg_try_advisory_lock(:namespace, :key)"), keys)
         connection.commit()
         yield Claim(True) if held else Claim(False, _advisory_holder(connection, job))
     finally:
+        if held:
+            with suppress(SQLAlchemyError):  # a broken connection has lost the lock anyway
+                connection.execute(text("SELECT pg_advisory_unlock(:namespace, :key)"), keys)
+                connection.commit()
         connection.close()
 
 

@@ -33,11 +33,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, contributions, dashboard, donors, errors, filters, gaps, outbox, schedules
+    from tracker.web import contributions, dashboard, donors, errors, filters, gaps, jobs, outbox, schedules
 
     csrf.init_app(app)
     app.teardown_appcontext(_close_session)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, schedules.bp, donors.bp, outbox.bp, admin.bp):
+    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, schedules.bp, donors.bp, outbox.bp, jobs.bp):
         app.register_blueprint(blueprint)

@@ -15,7 +15,7 @@ from tracker.jobs import JOBS, Job, runs, ticks
 from tracker.models import JobRun, JobSchedule, as_utc, utcnow
 from tracker.web import session
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("jobs", __name__, url_prefix="/admin")
 
 #: Runs of each job shown in its row.
 LAST_RUNS = 5
@@ -48,7 +48,7 @@ def _scheduler_seen(reported: dict[str, JobSchedule], now: datetime) -> JobSched
 
 
 @bp.get("/jobs")
-def jobs():
+def index():
     now = utcnow()
     reported = runs.reported_schedules(session())
     return render_template(
@@ -66,4 +66,4 @@ def run_now(name: str):
     session().commit()
     flash(f"“{JOBS[name].title}” is queued: a scheduler process will run it within "
           f"{current_app.config['TRACKER_RUN_NOW_POLL_INTERVAL']} seconds.", "success")
-    return redirect(url_for("admin.jobs"))
+    return redirect(url_for("jobs.index"))
