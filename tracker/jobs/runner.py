@@ -17,6 +17,7 @@ next tick tries again. Nothing here ever raises into APScheduler.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
@@ -41,6 +42,7 @@ class Runner:
         self.process = process or locks.this_process()
         self.clock = clock
         self.unrecorded: list[JobRun] = []
+        self._unrecorded_lock = threading.Lock()  # jobs run in the scheduler's threads
 
     def run_scheduled(self, name: str, interval_seconds: int) -> JobRun:
         """The run of ``name`` for the current tick of its schedule."""
@@ -57,14 +59,17 @@ class Runner:
             record.outcome, record.finished_at = RunOutcome.FAILED.value, self.clock()
             record.error = record.error or f"The database could not be reached: {_describe(error)}"
             log.error("%s: failed, database unreachable; will record it when it is back: %s", name, error)
-            self.unrecorded.append(record)
+            with self._unrecorded_lock:
+                self.unrecorded.append(record)
         return record
 
     def _record_unrecorded(self) -> None:
-        while self.unrecorded:
-            self._save(self.unrecorded[0])
-            log.info("%s: recorded a run that failed while the database was unreachable", self.unrecorded[0].job)
-            self.unrecorded.pop(0)
+        with self._unrecorded_lock:
+            while self.unrecorded:
+                self._save(self.unrecorded[0])
+                log.info("%s: recorded a run that failed while the database was unreachable",
+                         self.unrecorded[0].job)
+                self.unrecorded.pop(0)
 
     def _save(self, record: JobRun) -> None:
         with db.writing() as session:
