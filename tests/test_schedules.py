@@ -244,3 +244,16 @@ def test_paying_an_overdue_instalment_clears_the_overdue_status(session, gap):
     assert [status for *_, status in instalments(session, made)] == ["paid", "pending"]
     assert made.overdue_since is None
     assert made.version == version  # the derived status is not an edit: open edit forms stay valid
+
+
+def test_a_contribution_marked_paid_by_hand_is_no_longer_overdue(session, gap):
+    made = commitment(session, gap)
+    factories.add_schedule(session, made, 2, "yearly", contributions.today() - timedelta(days=3))
+    session.commit()
+    assert made.overdue_since is not None
+    entry = contributions.ContributionInput(donor=made.donor, status="paid", amount=Decimal("1000.00"),
+                                            currency="USD", rate=None, rate_date=None,
+                                            decision_date=made.decision_date)
+    contributions.edit_contribution(session, made, entry, made.version)
+    session.commit()
+    assert made.overdue_since is None

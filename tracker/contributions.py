@@ -146,9 +146,10 @@ def edit_contribution(
         raise InvalidInput("status", "It has a payment schedule, so it is at least committed.")
     minor, rate, rate_date, cents = _priced(session, entry)
     money_changed = (minor, entry.currency.upper()) != (contribution.amount_minor, contribution.currency)
+    status_changed = entry.status != contribution.status
     if contribution.write_off is not None and money_changed:
         raise InvalidInput("amount", "The unpaid rest was written off, so the amount can no longer change.")
-    if contribution.write_off is not None and entry.status != contribution.status:
+    if contribution.write_off is not None and status_changed:
         raise InvalidInput("status", "The unpaid rest was written off, so the status can no longer change.")
     contribution.donor = entry.donor
     contribution.status = entry.status
@@ -163,6 +164,8 @@ def edit_contribution(
     _flush_guarded(session, contribution)
     if money_changed:
         schedules.rebuild(session, contribution, received, today())
+    elif status_changed and contribution.instalments:
+        schedules.match_payments(session, contribution, received, today())  # only committed ones are overdue
     return contribution
 
 
