@@ -31,6 +31,7 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks.bench_recompute
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

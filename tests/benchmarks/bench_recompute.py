@@ -14,9 +14,10 @@ one untimed warm-up):
 Usage: ``python -m tests.benchmarks.bench_recompute [--postgres [SERVER_URL] | --database-url URL]
 [--gaps N] [--contributions M] [--repeat R]``; a SQLite file in a temporary folder by default.
 
-Standalone on purpose (written beside the benchmark runner, not on top of it). To run it from
-``make bench``, call ``bench_recompute.main(argv)`` from ``tests/benchmarks/__main__.py``; its
-database and timing helpers may then replace the small ones below.
+Standalone on purpose (written beside the benchmark runner, not on top of it): ``make bench``
+runs it after ``python -m tests.benchmarks``. It can also be called from that runner as
+``bench_recompute.main(argv)``, whose database and timing helpers may then replace the small
+ones below.
 """
 from __future__ import annotations
 
