@@ -1,4 +1,4 @@
-# The two commands: `make run` serves the app, `make test` passes the tests.
+# The two commands: `make run` serves the app (and runs its scheduler), `make test` passes the tests.
 # Both build the virtual environment first; nothing else needs to be installed by hand.
 
 PYTHON ?= python3.11
@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 
 run: $(VENV)/.runtime
 	$(FLASK) init-db
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	FLASK="$(FLASK)" PORT=$(PORT) scripts/run-local
 
 test: $(VENV)/.dev
 	scripts/ensure-system-packages
@@ -31,6 +31,7 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks.bench_recompute
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -6,15 +6,18 @@ import os
 from datetime import timedelta
 
 
-def _int(name: str, default: int) -> int:
-    """Read an integer setting; a malformed value stops start-up with the variable's name."""
+def _int(name: str, default: int, minimum: int | None = None) -> int:
+    """Read an integer setting; a malformed or too small value stops start-up with the variable's name."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 class Config:
@@ -49,3 +52,38 @@ class Config:
     PROXIES = _int("TRACKER_PROXIES", 0)
     #: Email of the admin created on the first `flask init-db` (its random password is printed once).
     ADMIN_EMAIL = os.environ.get("TRACKER_ADMIN_EMAIL", "admin@example.org")
+
+    # The scheduler process (`flask --app tracker scheduler`). Intervals are in seconds and
+    # counted from 2000-01-01 00:00 UTC, so every scheduler process has the same ticks
+    # (a daily job runs at midnight UTC, a 15-minute one on the quarter hours).
+    #: Seconds between recomputes of every gap's figures (snapshots for the trend).
+    TRACKER_RECOMPUTE_INTERVAL = _int("TRACKER_RECOMPUTE_INTERVAL", 15 * 60, minimum=1)
+    #: Seconds between runs of the overdue job (flags instalments that fell due).
+    TRACKER_OVERDUE_INTERVAL = _int("TRACKER_OVERDUE_INTERVAL", 24 * 60 * 60, minimum=1)
+    #: Seconds between runs of the reminders job.
+    TRACKER_REMINDERS_INTERVAL = _int("TRACKER_REMINDERS_INTERVAL", 24 * 60 * 60, minimum=1)
+    #: Seconds between the scheduler's looks for "Run now" requests made on /admin/jobs.
+    TRACKER_RUN_NOW_POLL_INTERVAL = _int("TRACKER_RUN_NOW_POLL_INTERVAL", 10, minimum=1)
+    #: Seconds after which a SQLite job lock whose owner cannot be checked is taken over.
+    TRACKER_JOB_LOCK_TTL = _int("TRACKER_JOB_LOCK_TTL", 60 * 60, minimum=1)
+    #: Test hook, 0 in production: seconds the recompute job pauses after each batch of
+    #: snapshot writes, so that a test can kill it half-way through its transaction.
+    TRACKER_RECOMPUTE_PAUSE_SECONDS = _int("TRACKER_RECOMPUTE_PAUSE_SECONDS", 0, minimum=0)
+
+    #: A reminder is written for an instalment due within this many days (and for overdue ones).
+    TRACKER_REMINDERS_DAYS_AHEAD = _int("TRACKER_REMINDERS_DAYS_AHEAD", 14, minimum=0)
+    #: At most this many reminders per instalment.
+    TRACKER_REMINDERS_MAX = _int("TRACKER_REMINDERS_MAX", 3, minimum=1)
+    #: At least this many days between two reminders of the same instalment.
+    TRACKER_REMINDERS_SPACING_DAYS = _int("TRACKER_REMINDERS_SPACING_DAYS", 7, minimum=1)
+    #: Where reminders are e-mailed (the programme's resource-mobilisation mailbox); the tracker
+    #: keeps no donor addresses. Reminders are e-mailed only when this and the SMTP host are set.
+    TRACKER_REMINDERS_TO = os.environ.get("TRACKER_REMINDERS_TO", "")
+    #: SMTP server for reminders; empty means reminders stay in the outbox page.
+    TRACKER_SMTP_HOST = os.environ.get("TRACKER_SMTP_HOST", "")
+    TRACKER_SMTP_PORT = _int("TRACKER_SMTP_PORT", 587, minimum=1)
+    #: 1: upgrade the connection with STARTTLS before logging in; 0: plain (a local relay).
+    TRACKER_SMTP_STARTTLS = _int("TRACKER_SMTP_STARTTLS", 1, minimum=0)
+    TRACKER_SMTP_USERNAME = os.environ.get("TRACKER_SMTP_USERNAME", "")
+    TRACKER_SMTP_PASSWORD = os.environ.get("TRACKER_SMTP_PASSWORD", "")
+    TRACKER_SMTP_FROM = os.environ.get("TRACKER_SMTP_FROM", "funding-gap-tracker@localhost")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from functools import cache
 
-from tracker import contributions, donors, gaps, passwords
+from tracker import contributions, donors, gaps, passwords, schedules
 from tracker.models import Contribution, Gap, Payment, User
 
 PASSWORD = "correct horse battery staple"
@@ -37,6 +37,12 @@ def add_payment(session: Session, contribution: Contribution, amount: str, *, ra
     entry = contributions.PaymentInput(date_received=received, amount=Decimal(amount),
                                        rate=None if rate is None else Decimal(rate))
     return contributions.record_payment(session, contribution, entry)
+
+
+def add_schedule(session: Session, contribution: Contribution, count: int, frequency: str = "quarterly",
+                 first_due: date = date(2026, 3, 31)) -> None:
+    plan = schedules.GeneratedPlan(count, frequency, first_due)
+    contributions.set_schedule(session, contribution, plan, contribution.version)
 
 
 @cache

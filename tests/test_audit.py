@@ -115,3 +115,19 @@ def test_history_lists_a_records_changes_oldest_first(session):
     gap.title = "Renamed"
     session.commit()
     assert [e.action for e in audit.history(session, "gap", gap.id)] == ["create", "update"]
+
+
+def test_a_rebuilt_schedule_keeps_its_replaced_instalments_in_the_trail(session):
+    gap = factories.add_gap(session, "KHM-SME")
+    made = factories.add_contribution(session, gap, "300.00")
+    factories.add_schedule(session, made, 3)
+    replaced = [i.id for i in made.instalments]
+    factories.add_payment(session, made, "100.00")
+    contributions.edit_contribution(session, made, contributions.ContributionInput(
+        donor=made.donor, status="committed", amount=Decimal("600.00"), currency="USD", rate=None, rate_date=None,
+        decision_date=made.decision_date), made.version)
+    session.commit()
+    deleted = session.scalars(select(AuditEntry).where(AuditEntry.record_type == "instalment",
+                                                       AuditEntry.action == "delete")).all()
+    assert sorted(e.record_id for e in deleted) == replaced[1:]  # the paid first one stays
+    assert all(json.loads(e.before)["paid_minor"] == 0 for e in deleted)

@@ -23,6 +23,7 @@ class PlannedContribution:
     status: str
     payments: list[tuple[int, Decimal]] = field(default_factory=list)  # (minor, rate)
     cancel: bool = False
+    write_off: bool = False  # give up the unpaid rest, when it ends up committed
 
     @property
     def amount(self) -> Decimal:
@@ -35,27 +36,37 @@ def _cents(minor: int, currency: str, rate: Decimal) -> int:
     return int(dollars.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN) * 100)
 
 
+def effective_status(c: PlannedContribution) -> str:
+    """The status after the payments: money makes a pledge committed, the full amount makes it paid."""
+    if c.payments and sum(m for m, _ in c.payments) >= c.minor:
+        return "paid"
+    if c.payments and c.status == "pledged":
+        return "committed"
+    return c.status
+
+
 def reference(requirement_cents: int, planned: list[PlannedContribution]) -> dict[str, int]:
     """The figures of one gap, straight from the definitions in the README."""
-    funding = pledged = received = 0
+    funding = pledged = received = written_off = 0
     for c in planned:
         value = _cents(c.minor, c.currency, c.rate)
         paid_in = sum(_cents(m, c.currency, r) for m, r in c.payments)
-        status = c.status
-        if c.payments and sum(m for m, _ in c.payments) >= c.minor:
-            status = "paid"
-        elif c.payments and status == "pledged":
-            status = "committed"
+        status = effective_status(c)
         if c.cancel:
             continue
+        given_up = 0
+        if c.write_off and status == "committed":
+            given_up = _cents(c.minor - sum(m for m, _ in c.payments), c.currency, c.rate)
         if status in ("committed", "paid"):
-            funding += max(value, paid_in)
+            funding += max(value - given_up, paid_in)
             received += max(value, paid_in) if status == "paid" else paid_in
+            written_off += given_up
         else:
             pledged += value
             received += paid_in
     return {
         "requirement": requirement_cents, "funding": funding, "pledged": pledged, "received": received,
+        "written_off": written_off,
         "shortfall": max(0, requirement_cents - funding), "surplus": max(0, funding - requirement_cents),
         "gap_if_pledges_honoured": max(0, requirement_cents - funding - pledged),
     }
@@ -74,7 +85,8 @@ def planned_contributions(draw):
     payments = draw(st.lists(st.tuples(st.integers(min_value=1, max_value=minor), rates), max_size=3))
     payments = [(m, Decimal(1) if currency == "USD" else r) for m, r in payments]
     cancel = not payments and draw(st.booleans())
-    return PlannedContribution(currency, minor, rate, status, payments, cancel)
+    write_off = not cancel and draw(st.booleans())
+    return PlannedContribution(currency, minor, rate, status, payments, cancel, write_off)
 
 
 gap_plans = st.lists(
@@ -104,6 +116,8 @@ def test_figures_match_the_reference(app, plans):
                                           rate=str(rate))
                 if c.cancel:
                     contributions.cancel_contribution(session, made, "Withdrawn", made.version)
+                if c.write_off and made.status == "committed":
+                    contributions.write_off(session, made, "Budget cut", made.version)
     with db.new_session() as session:
         found = gap_figures(session, codes)
     assert sorted(f.code for f in found) == sorted(codes)
@@ -180,3 +194,25 @@ def test_donor_figures_split_by_what_contributions_count_as(session):
     assert (japan.pledged_cents, japan.committed_cents, japan.paid_cents, japan.cancelled_cents) == \
         (10000, 20000, 30000, 5000)
     assert (japan.funding_cents, japan.received_cents, japan.contributions) == (50000, 30000, 3)
+
+
+def test_a_write_off_lowers_funding_by_the_unpaid_rest(session):
+    gap = factories.add_gap(session, requirement="1000.00")
+    made = factories.add_contribution(session, gap, "600.00")
+    factories.add_payment(session, made, "250.00")
+    contributions.write_off(session, made, "Donor's budget was cut", made.version)
+    session.commit()
+    figures = figures_of(session, gap.code)
+    assert (figures.funding_cents, figures.written_off_cents, figures.received_cents) == (25000, 35000, 25000)
+    assert figures.shortfall_cents == 75000
+    [donor] = donor_figures(session)
+    assert donor.funding_cents == 25000
+
+
+def test_money_arriving_after_a_write_off_still_counts(session):
+    gap = factories.add_gap(session, requirement="1000.00")
+    made = factories.add_contribution(session, gap, "600.00")
+    contributions.write_off(session, made, "Looked lost", made.version)
+    factories.add_payment(session, made, "100.00")
+    session.commit()
+    assert figures_of(session, gap.code).funding_cents == 10000

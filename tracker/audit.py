@@ -16,15 +16,18 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import event, func, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from tracker.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Payment, User
+from tracker.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, User, WriteOff
 
 #: The record types that are audited, by the name the trail uses for them.
 AUDITED: dict[type, str] = {
-    Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment",
-    ExchangeRate: "exchange rate", User: "user",
+    Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment", Instalment: "instalment",
+    WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user",
 }
+#: Plan rows that a rebuild replaces: an instalment that has received nothing is deleted and a
+#: new one takes its number; the trail keeps what it was. Money records are never deleted.
+REPLACEABLE = {Instalment}
 #: Columns left out of the trail: secrets, and bookkeeping that changes on every save.
 HIDDEN = {"password_hash": "(changed)"}
 SKIPPED = {"version", "updated_at", "created_at", "session_epoch", "last_sign_in_at"}
@@ -48,16 +51,27 @@ def give_reason(session: Session, reason: str) -> None:
 
 
 def register(session_factory) -> None:
-    """Attach the trail to ``session_factory`` (once, however often the app is created)."""
-    if not event.contains(session_factory, "after_flush", _record_changes):
-        event.listen(session_factory, "before_flush", _refuse_deletes)
-        event.listen(session_factory, "after_flush", _record_changes)
+    """Attach the trail to ``session_factory`` (once, however often the app is created).
+
+    Deletes are caught per object by mapper events, which also see rows removed as orphans
+    of a collection; creations and updates once per flush.
+    """
+    if event.contains(session_factory, "after_flush", _record_changes):
+        return
+    event.listen(session_factory, "after_flush", _record_changes)
+    for model in AUDITED:
+        event.listen(model, "before_delete", _record_replaced if model in REPLACEABLE else _refuse_delete)
 
 
-def _refuse_deletes(session: Session, _context, _instances) -> None:
-    for obj in session.deleted:
-        if type(obj) in AUDITED:
-            raise RuntimeError(f"{AUDITED[type(obj)]} records are never deleted; cancel or close them instead")
+def _refuse_delete(_mapper, _connection, target) -> None:
+    raise RuntimeError(f"{AUDITED[type(target)]} records are never deleted; cancel or close them instead")
+
+
+def _record_replaced(_mapper, connection, target) -> None:
+    session = object_session(target)
+    actor = session.info.get("actor", SYSTEM) if session else SYSTEM
+    reason = session.info.get("audit_reason", "") if session else ""
+    connection.execute(insert(AuditEntry), [_entry(actor, reason, "delete", target, _values(target), {})])
 
 
 def _record_changes(session: Session, _context) -> None:
@@ -74,9 +88,11 @@ def _record_changes(session: Session, _context) -> None:
 def _created(session: Session):
     for obj in session.new:
         if type(obj) in AUDITED:
-            after = {a.key: _shown(a.key, a.value) for a in inspect(obj).attrs
-                     if a.key in _columns(obj) and a.key not in SKIPPED}
-            yield "create", obj, None, after
+            yield "create", obj, None, _values(obj)
+
+
+def _values(obj) -> dict:
+    return {a.key: _shown(a.key, a.value) for a in inspect(obj).attrs if a.key in _columns(obj) and a.key not in SKIPPED}
 
 
 def _updated(session: Session):

@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     from tracker.backup import backup, restore
     from tracker.user_commands import users_group
 
-    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore):
+    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore, scheduler):
         app.cli.add_command(command)
 
 
@@ -117,3 +117,16 @@ def add_rate(currency: str, day, units_per_usd: str, source: str):
     with db.writing(cli_actor()) as session:
         rates.add_rate(session, code, day.date(), rate, source.strip())
     click.echo(f"{code} {day.date().isoformat()}: {rate} per US$.")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduled jobs (recompute, overdue, reminders) until stopped with Ctrl-C or SIGTERM.
+
+    Run one beside the web server; a second one by mistake is harmless (its runs are skipped).
+    """
+    # Imported here, not at the top: web workers load this module but must never load APScheduler.
+    from tracker.scheduler import run_scheduler
+
+    run_scheduler(current_app.config)

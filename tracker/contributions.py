@@ -1,7 +1,10 @@
-"""Recording, editing and cancelling contributions, and recording payments against them.
+"""Recording, editing, cancelling and writing off contributions, recording payments against
+them, and giving them payment schedules (the instalment rules are in tracker.schedules).
 
 These functions check the ledger's rules, flush, and leave the commit to the caller, so
-that a form post, an import of many rows or a job is one transaction.
+that a form post, an import of many rows or a job is one transaction. Those that change
+money or instalments lock the contribution's row first, so that a payment and an edit
+arriving together queue instead of matching payments against a half-changed schedule.
 """
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import audit, money
+from tracker import audit, money, schedules
 from tracker.errors import EditConflict, InvalidInput
-from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment
+from tracker.models import Contribution, ContributionStatus, Donor, Gap, InstalmentStatus, Payment, WriteOff
 from tracker.rates import resolve_rate
 
 EARLIEST = date(1990, 1, 1)
@@ -117,20 +120,37 @@ def _flush_guarded(session: Session, contribution: Contribution) -> None:
         raise EditConflict(f"Contribution {contribution.id}") from None
 
 
+def _lock(session: Session, contribution: Contribution) -> None:
+    """Reload the contribution under a row lock (FOR UPDATE; SQLite's write lock is already held)."""
+    session.refresh(contribution, with_for_update=True)
+
+
 def edit_contribution(
     session: Session, contribution: Contribution, entry: ContributionInput, expected_version: int
 ) -> Contribution:
-    """Change a contribution, unless someone else saved it since ``expected_version``."""
+    """Change a contribution, unless someone else saved it since ``expected_version``.
+
+    A new amount (or currency) rebuilds the instalments that have received nothing.
+    """
+    _lock(session, contribution)
     _check_version(contribution, expected_version)
     if contribution.status == ContributionStatus.CANCELLED:
         raise InvalidInput(None, "A cancelled contribution cannot be edited.")
     _check_status(entry.status)
-    has_payments = received_minor(session, contribution) > 0
-    if has_payments and entry.currency.upper() != contribution.currency:
+    received = received_minor(session, contribution)
+    if received > 0 and entry.currency.upper() != contribution.currency:
         raise InvalidInput("currency", "Payments were received in this currency, so it cannot change.")
-    if has_payments and entry.status == ContributionStatus.PLEDGED:
+    if received > 0 and entry.status == ContributionStatus.PLEDGED:
         raise InvalidInput("status", "Money has been received, so it is at least committed.")
+    if contribution.schedule is not None and entry.status == ContributionStatus.PLEDGED:
+        raise InvalidInput("status", "It has a payment schedule, so it is at least committed.")
     minor, rate, rate_date, cents = _priced(session, entry)
+    money_changed = (minor, entry.currency.upper()) != (contribution.amount_minor, contribution.currency)
+    status_changed = entry.status != contribution.status
+    if contribution.write_off is not None and money_changed:
+        raise InvalidInput("amount", "The unpaid rest was written off, so the amount can no longer change.")
+    if contribution.write_off is not None and status_changed:
+        raise InvalidInput("status", "The unpaid rest was written off, so the status can no longer change.")
     contribution.donor = entry.donor
     contribution.status = entry.status
     contribution.amount_minor = minor
@@ -142,6 +162,10 @@ def edit_contribution(
     contribution.reference = entry.reference.strip()
     contribution.note = entry.note.strip()
     _flush_guarded(session, contribution)
+    if money_changed:
+        schedules.rebuild(session, contribution, received, today())
+    elif status_changed and contribution.instalments:
+        schedules.match_payments(session, contribution, received, today())  # only committed ones are overdue
     return contribution
 
 
@@ -159,13 +183,13 @@ def cancel_contribution(session: Session, contribution: Contribution, reason: st
     audit.give_reason(session, reason)
     contribution.cancelled_at = datetime.now(timezone.utc)
     _flush_guarded(session, contribution)
+    schedules.close_open(session, contribution, InstalmentStatus.CANCELLED)
 
 
 def record_payment(session: Session, contribution: Contribution, entry: PaymentInput) -> Payment:
     """Record money received. A pledge that receives money becomes committed; a contribution
-    whose payments reach its amount becomes paid."""
-    # Lock the row first, so two payments arriving at once queue rather than conflict.
-    session.refresh(contribution, with_for_update=True)
+    whose payments reach its amount becomes paid; instalments are filled oldest first."""
+    _lock(session, contribution)
     if contribution.status == ContributionStatus.CANCELLED:
         raise InvalidInput(None, "This contribution is cancelled; a payment cannot be recorded against it.")
     check_date("date_received", "date received", entry.date_received)
@@ -180,12 +204,55 @@ def record_payment(session: Session, contribution: Contribution, entry: PaymentI
     )
     session.add(payment)
     session.flush()
-    if received_minor(session, contribution) >= contribution.amount_minor:
+    received = received_minor(session, contribution)
+    if received >= contribution.amount_minor:
         contribution.status = ContributionStatus.PAID.value
     elif contribution.status == ContributionStatus.PLEDGED:
         contribution.status = ContributionStatus.COMMITTED.value
     _flush_guarded(session, contribution)
+    if contribution.instalments:
+        schedules.match_payments(session, contribution, received, today())
     return payment
+
+
+def set_schedule(session: Session, contribution: Contribution, plan: schedules.Plan, expected_version: int) -> None:
+    """Give a committed contribution instalments, or re-plan those that have received nothing.
+
+    The contribution gets a new version, so two people re-planning it at once cannot both win.
+    """
+    _lock(session, contribution)
+    _check_version(contribution, expected_version)
+    schedules.set_plan(session, contribution, plan, received_minor(session, contribution), today())
+    contribution.updated_at = datetime.now(timezone.utc)
+    _flush_guarded(session, contribution)
+
+
+def write_off(session: Session, contribution: Contribution, reason: str, expected_version: int) -> WriteOff:
+    """Give up the unpaid rest of a committed contribution, with a reason.
+
+    Funding then counts it at its committed US$ value less the rest's US$ value (at the
+    contribution's own frozen rate); its open instalments are marked written off. Money that
+    still arrives later is received and counted as usual.
+    """
+    _lock(session, contribution)
+    _check_version(contribution, expected_version)
+    if contribution.status != ContributionStatus.COMMITTED:
+        raise InvalidInput(None, "Only a committed contribution can be written off; "
+                                 f"this one is {contribution.status}.")
+    if contribution.write_off is not None:
+        raise InvalidInput(None, "The unpaid rest of this contribution is already written off.")
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "Say why the unpaid rest is written off.")
+    rest = contribution.amount_minor - received_minor(session, contribution)
+    if rest <= 0:
+        raise InvalidInput(None, "Nothing is left unpaid on this contribution.")
+    given_up = WriteOff(amount_minor=rest, reason=reason.strip(),
+                        usd_cents=money.usd_cents(money.from_minor(rest, contribution.currency), contribution.rate))
+    contribution.write_off = given_up
+    contribution.updated_at = datetime.now(timezone.utc)
+    _flush_guarded(session, contribution)
+    schedules.close_open(session, contribution, InstalmentStatus.WRITTEN_OFF)
+    return given_up
 
 
 @dataclass(frozen=True)
@@ -196,6 +263,7 @@ class ContributionLine:
     donor: str
     gap_code: str
     received_minor: int
+    written_off_minor: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -204,6 +272,12 @@ class ContributionLine:
     @property
     def received(self) -> Decimal:
         return money.from_minor(self.received_minor, self.contribution.currency)
+
+    @property
+    def written_off(self) -> Decimal | None:
+        if self.written_off_minor is None:
+            return None
+        return money.from_minor(self.written_off_minor, self.contribution.currency)
 
     @property
     def usd(self) -> Decimal:
@@ -240,14 +314,16 @@ def contribution_lines(
         .subquery()
     )
     query = (
-        select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0))
+        select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0), WriteOff.amount_minor)
         .join(page, page.c.id == Contribution.id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .outerjoin(received, received.c.contribution_id == Contribution.id)
+        .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id)
         .order_by(Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
     )
-    return [ContributionLine(c, donor, code, int(minor)) for c, donor, code, minor in session.execute(query)]
+    return [ContributionLine(c, donor, code, int(minor), written_off)
+            for c, donor, code, minor, written_off in session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -55,12 +55,17 @@ def bind(engine: Engine) -> None:
     audit.register(SessionFactory)
 
 
+def current_engine() -> Engine:
+    """The engine the session factory is bound to."""
+    return SessionFactory.kw["bind"]
+
+
 def new_session(*, write: bool = False, actor=None) -> Session:
     """A session whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite) when asked.
 
     ``actor`` (a ``tracker.audit.Actor``) is who the audit trail names for its changes.
     """
-    engine: Engine = SessionFactory.kw["bind"]
+    engine = current_engine()
     if write:
         engine = engine.execution_options(**{WRITE: True})
     session = SessionFactory(bind=engine)

@@ -4,7 +4,9 @@ Definitions follow OCHA's Financial Tracking Service (the README repeats them):
 
 - requirement: the revised requirement, else the original;
 - funding: US$ of contributions that are committed or paid. A committed contribution counts
-  at its committed US$ value, or at the US$ received if more has arrived; cancelled counts 0;
+  at its committed US$ value less what was written off, or at the US$ received if more has
+  arrived; cancelled counts 0;
+- written off: US$ of the unpaid rest of contributions given up (shown, already out of funding);
 - pledged: US$ of open pledges (not yet committed). Shown, never counted as funding;
 - received: US$ actually paid in (a contribution marked paid counts as fully received);
 - shortfall: max(0, requirement - funding); surplus: max(0, funding - requirement);
@@ -23,7 +25,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment
+from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
 from tracker.money import percent, usd
 
 FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
@@ -51,6 +53,7 @@ class GapFigures(InDollars):
     funding_cents: int
     pledged_cents: int
     received_cents: int
+    written_off_cents: int
     contributions: int
 
     @property
@@ -107,7 +110,8 @@ class Totals(GapFigures):
             gap_id=0, code="", title="Total", status="", contributions=sum(f.contributions for f in rows),
             **{
                 field: sum(getattr(f, field) for f in rows)
-                for field in ("requirement_cents", "funding_cents", "pledged_cents", "received_cents")
+                for field in ("requirement_cents", "funding_cents", "pledged_cents", "received_cents",
+                              "written_off_cents")
             },
             shortfall_sum=sum(f.shortfall_cents for f in rows),
             surplus_sum=sum(f.surplus_cents for f in rows),
@@ -136,7 +140,8 @@ class DonorFigures(InDollars):
 
 
 class _Measures:
-    """Each contribution's part in every figure, as SQL expressions over contribution ⟕ payments.
+    """Each contribution's part in every figure, as SQL expressions over
+    contribution ⟕ payments ⟕ write-off.
 
     Both aggregates (per gap, per donor) sum these, so the definitions exist once.
     """
@@ -148,9 +153,12 @@ class _Measures:
             .subquery("paid_in")
         )
         received = func.coalesce(self.paid_in.c.cents, 0)
-        at_least_committed = case((received > Contribution.usd_cents, received), else_=Contribution.usd_cents)
+        given_up = func.coalesce(WriteOff.usd_cents, 0)
+        committed = Contribution.usd_cents - given_up
+        at_least_committed = case((received > committed, received), else_=committed)
         status = Contribution.status
         self.funding = case((status.in_(FUNDING_STATUSES), at_least_committed), else_=0)
+        self.written_off = case((status.in_(FUNDING_STATUSES), given_up), else_=0)
         self.committed = case((status == ContributionStatus.COMMITTED.value, at_least_committed), else_=0)
         self.paid = case((status == ContributionStatus.PAID.value, at_least_committed), else_=0)
         self.pledged = case((status == ContributionStatus.PLEDGED.value, Contribution.usd_cents), else_=0)
@@ -162,8 +170,10 @@ class _Measures:
         )
         self.live = case((status != ContributionStatus.CANCELLED.value, 1), else_=0)
 
-    def joined_to_payments(self, query: Select) -> Select:
-        return query.outerjoin(self.paid_in, self.paid_in.c.contribution_id == Contribution.id)
+    def joined(self, query: Select) -> Select:
+        """``query`` over contributions, joined to what each received and had written off."""
+        return (query.outerjoin(self.paid_in, self.paid_in.c.contribution_id == Contribution.id)
+                .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id))
 
 
 def _total(expression):
@@ -177,13 +187,13 @@ def figures_query() -> Select:
         select(
             Gap.id, Gap.code, Gap.title, Gap.status,
             func.coalesce(Gap.revised_requirement_cents, Gap.original_requirement_cents),
-            _total(m.funding), _total(m.pledged), _total(m.received), _total(m.live),
+            _total(m.funding), _total(m.pledged), _total(m.received), _total(m.written_off), _total(m.live),
         )
         .outerjoin(Contribution, Contribution.gap_id == Gap.id)
         .group_by(Gap.id)
         .order_by(Gap.code)
     )
-    return m.joined_to_payments(query)
+    return m.joined(query)
 
 
 def donor_figures_query() -> Select:
@@ -199,7 +209,7 @@ def donor_figures_query() -> Select:
         .group_by(Donor.id)
         .order_by(Donor.name_key)
     )
-    return m.joined_to_payments(query)
+    return m.joined(query)
 
 
 def donor_figures(session: Session, donor_ids: Sequence[int] | None = None) -> list[DonorFigures]:

@@ -1,4 +1,6 @@
-"""The ledger's tables: funding gaps, donors, contributions, payments, exchange rates.
+"""The tables: the ledger (funding gaps, donors, contributions, payments, exchange rates),
+payment schedules (instalments, write-offs, reminders), and the scheduled jobs' records
+(figure snapshots, job runs, locks and "Run now" requests).
 
 Money columns hold integers of minor units (``*_minor`` in the record's currency,
 ``*_cents`` in US cents); see ``tracker.money``. Financial records are never deleted:
@@ -33,6 +35,11 @@ from tracker.money import RATE_PLACES
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands DateTime(timezone=True) back as naive UTC, PostgreSQL as aware: make it aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Rate(TypeDecorator):
@@ -183,6 +190,8 @@ class Contribution(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Due date of the oldest overdue instalment; None when none is overdue (see tracker.schedules).
+    overdue_since: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -192,6 +201,11 @@ class Contribution(Base):
     payments: Mapped[list[Payment]] = relationship(
         back_populates="contribution", order_by="Payment.date_received"
     )
+    schedule: Mapped[PaymentSchedule | None] = relationship(back_populates="contribution")
+    instalments: Mapped[list[Instalment]] = relationship(
+        back_populates="contribution", order_by="Instalment.number", cascade="all, delete-orphan"
+    )
+    write_off: Mapped[WriteOff | None] = relationship(back_populates="contribution")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -303,3 +317,230 @@ class AuditEntry(Base):
     before: Mapped[str | None] = mapped_column(Text)  # JSON of the changed fields
     after: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# Payment schedules -----------------------------------------------------------------------
+
+
+class Frequency(enum.StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+    ONE_OFF = "one-off"
+    BY_HAND = "by hand"
+
+
+class InstalmentStatus(enum.StrEnum):
+    PENDING = "pending"
+    PARTLY_PAID = "partly paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CANCELLED = "cancelled"
+    WRITTEN_OFF = "written off"
+
+
+class PaymentSchedule(Base):
+    """How a committed contribution's instalments were made: generated from a number, a
+    frequency and a first due date, or typed by hand. Kept so that editing the amount can
+    rebuild the instalments that have received nothing in the same way."""
+
+    __tablename__ = "payment_schedule"
+    __table_args__ = (
+        _one_of("frequency", Frequency),
+        CheckConstraint("instalment_count > 0", name="instalment_count_positive"),
+    )
+
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
+    frequency: Mapped[str] = mapped_column(String(12))
+    instalment_count: Mapped[int] = mapped_column(Integer)
+    first_due_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    contribution: Mapped[Contribution] = relationship(back_populates="schedule")
+
+
+class Instalment(Base):
+    """A part of a contribution due on a date, in the contribution's currency.
+
+    ``number`` orders the instalments (it follows the due dates) and payments fill them in that
+    order; (contribution, number) is unique, so a rebuild can never leave duplicates behind.
+    """
+
+    __tablename__ = "instalment"
+    __table_args__ = (
+        _one_of("status", InstalmentStatus),
+        UniqueConstraint("contribution_id", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("paid_minor >= 0 AND paid_minor <= amount_minor", name="paid_within_amount"),
+        Index("ix_instalment_status_due_date", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(12), default=InstalmentStatus.PENDING.value)
+
+    contribution: Mapped[Contribution] = relationship(back_populates="instalments")
+
+
+class WriteOff(Base):
+    """The unpaid rest of a committed contribution, given up with a reason.
+
+    Funding counts the contribution at its committed US$ value less ``usd_cents`` (see
+    tracker.figures); the row keeps what was given up, when and why.
+    """
+
+    __tablename__ = "write_off"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("usd_cents >= 0", name="usd_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), unique=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    usd_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    written_off_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    contribution: Mapped[Contribution] = relationship(back_populates="write_off")
+
+
+class ReminderKind(enum.StrEnum):
+    DUE_SOON = "due soon"
+    OVERDUE = "overdue"
+
+
+class SentVia(enum.StrEnum):
+    EMAIL = "email"
+    BY_HAND = "by hand"
+
+
+class Reminder(Base):
+    """A reminder in the outbox: what to tell whom about an instalment, and whether it went out.
+
+    It keeps its own copy of the donor, amount and due date, because a later rebuild of the
+    schedule may replace the instalment (``instalment_id`` then becomes NULL).
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        _one_of("kind", ReminderKind),
+        CheckConstraint("sent_via IS NULL OR sent_via IN ('email', 'by hand')", name="sent_via_allowed"),
+        CheckConstraint("amount_due_minor > 0", name="amount_due_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), index=True)
+    instalment_id: Mapped[int | None] = mapped_column(ForeignKey("instalment.id", ondelete="SET NULL"), index=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_due_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_via: Mapped[str | None] = mapped_column(String(12))
+
+    contribution: Mapped[Contribution] = relationship()
+    donor: Mapped[Donor] = relationship()
+
+
+# Scheduled jobs --------------------------------------------------------------------------
+
+
+class GapSnapshot(Base):
+    """A gap's figures at a moment, written by the recompute job: the history behind the trend."""
+
+    __tablename__ = "gap_snapshot"
+    __table_args__ = (Index("ix_gap_snapshot_gap_id_taken_at", "gap_id", "taken_at", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gap.id"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requirement_cents: Mapped[int] = mapped_column(BigInteger)
+    funding_cents: Mapped[int] = mapped_column(BigInteger)
+    pledged_cents: Mapped[int] = mapped_column(BigInteger)
+    received_cents: Mapped[int] = mapped_column(BigInteger)
+    written_off_cents: Mapped[int] = mapped_column(BigInteger)
+    contributions: Mapped[int] = mapped_column(Integer)
+
+
+class RunOutcome(enum.StrEnum):
+    OK = "ok"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class JobRun(Base):
+    """One run of a scheduled job, as the job history shows it. ``outcome`` is NULL while it runs.
+
+    ``scheduled_for`` is the tick the run belongs to (NULL for a "Run now"); a tick that has
+    run ok is not run again by a second scheduler process.
+    """
+
+    __tablename__ = "job_run"
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR outcome IN ('ok', 'skipped', 'failed')", name="outcome_allowed"),
+        Index("ix_job_run_job_started_at", "job", "started_at"),
+        Index("ix_job_run_job_scheduled_for", "job", "scheduled_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    rows_changed: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    process: Mapped[str] = mapped_column(String(200))
+
+
+class JobRequest(Base):
+    """A "Run now" pressed on /admin/jobs, waiting for a scheduler process to claim and run it."""
+
+    __tablename__ = "job_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("job_run.id"))
+
+
+class JobLock(Base):
+    """SQLite's job lock: a row per job, held by ``owner`` until it releases it or ``expires_at``.
+
+    PostgreSQL uses advisory locks instead; the table exists there too, unused, so that both
+    databases have one schema.
+    """
+
+    __tablename__ = "job_lock"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    acquired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobSchedule(Base):
+    """What a running scheduler reports about each job (interval, next run), refreshed at every
+    poll, so that /admin/jobs shows the schedule actually in force and whether a scheduler is alive."""
+
+    __tablename__ = "job_schedule"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    process: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

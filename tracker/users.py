@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta, timezone
 
 from email_validator import EmailNotValidError, validate_email
@@ -119,7 +120,7 @@ def authenticate(session: Session, email: str, password: str, address: str, *, m
     user = find_user(session, key)
     valid = user is not None and user.active and passwords.verify(user.password_hash, password)
     if user is None:
-        passwords.verify(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        passwords.verify(_dummy_hash(), password)  # same work either way: no user enumeration by timing
     throttle.record(session, key, address, valid)
     if not valid:
         return None
@@ -130,4 +131,7 @@ def authenticate(session: Session, email: str, password: str, address: str, *, m
     return user
 
 
-_DUMMY_HASH = passwords.hash_password(secrets.token_hex(16))
+@cache
+def _dummy_hash() -> str:
+    """Made on first need, not at import: argon2 is slow on purpose and starts threads."""
+    return passwords.hash_password(secrets.token_hex(16))

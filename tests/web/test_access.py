@@ -18,6 +18,8 @@ EDITORS = dict(anonymous=302, donor_a=403, donor_b=403, viewer=403, editor=200, 
 ADMINS = dict(anonymous=302, donor_a=403, donor_b=403, viewer=403, editor=403, admin=200)
 DONOR_A_OWN = dict(anonymous=302, donor_a=200, donor_b=404, viewer=200, editor=200, admin=200)
 EVERYONE = dict.fromkeys(VISITORS, 200)
+#: A POST with an empty form: refused before it is read (302/403), or read and found wanting.
+EDITORS_POST = dict(EDITORS, editor=400, admin=400)
 
 #: endpoint → expected status per visitor (GET, or POST for POST-only routes).
 EXPECTED = {
@@ -38,6 +40,15 @@ EXPECTED = {
     "donors.show": DONOR_A_OWN,
     "api.gaps": dict(SIGNED_IN, anonymous=401),
     "api.gap": dict(SIGNED_IN, anonymous=401),
+    "schedules.show": STAFF,
+    "schedules.generate": EDITORS_POST,
+    "schedules.typed": EDITORS_POST,
+    "schedules.write_off": EDITORS,
+    "outbox.index": STAFF,
+    "outbox.mark_sent": dict(EDITORS, editor=404, admin=404),  # no reminder 1 here
+    "jobs.index": ADMINS,
+    "jobs.run_now": dict(ADMINS, admin=302),
+    "api.job_runs": dict(ADMINS, anonymous=401),
     "admin.audit_trail": ADMINS,
     "admin.users": ADMINS,
 }
@@ -51,6 +62,7 @@ def world(session):
     other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
     session.commit()
     return {"code": gap.code, "contribution_id": own.id, "donor_id": own.donor_id, "filename": "style.css",
+            "reminder_id": 1, "name": "recompute",
             "donor_a": own.donor_id, "donor_b": other.donor_id}
 
 

@@ -43,7 +43,8 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, auth, contributions, dashboard, donors, errors, filters, gaps, headers
+    from tracker.web import (admin, auth, contributions, dashboard, donors, errors, filters, gaps, headers, jobs,
+                             outbox, schedules)
 
     csrf.init_app(app)
     auth.init_app(app)
@@ -51,5 +52,5 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, donors.bp, admin.bp):
+    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, schedules.bp, donors.bp, outbox.bp, jobs.bp, admin.bp):
         app.register_blueprint(blueprint)

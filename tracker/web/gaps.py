@@ -1,11 +1,12 @@
 """A gap's page, and the forms that create and revise gaps."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker import audit, gaps, money
+from tracker import audit, gaps, money, snapshots
 from tracker.access import EDITORS, SIGNED_IN, allow, donor_scope
 from tracker.contributions import contribution_lines, count_contributions, payment_lines
 from tracker.errors import EditConflict, InvalidInput
 from tracker.figures import figures_of
+from tracker.trend import trend
 from tracker.web import render_form, session
 from tracker.web.forms import GapForm
 from tracker.web.paging import requested_page
@@ -30,7 +31,7 @@ def show(code: str):
     return render_template(
         "gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page,
         lines=contribution_lines(session(), **scope, limit=page.size, offset=page.offset),
-        payments=payment_lines(session(), **scope),
+        payments=payment_lines(session(), **scope), trend=trend(snapshots.history(session(), gap)),
         history=audit.history(session(), "gap", gap.id) if donor_scope() is None else [],
     )
 

@@ -1,0 +1,204 @@
+"""Real processes: two schedulers on one database, a scheduler killed mid-run, web workers that
+start no scheduler, and `make run`'s script starting and stopping the app and its scheduler."""
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tests import factories
+from tracker import db
+from tracker.demo import load_demo
+from tracker.jobs.runner import Runner
+from tracker.models import GapSnapshot, JobRun, JobSchedule, as_utc, utcnow
+
+REPO = Path(__file__).resolve().parents[2]
+FLASK = [sys.executable, "-m", "flask", "--app", "tracker"]
+SCHEDULER = [*FLASK, "scheduler"]
+
+
+def app_env(database_url: str, **settings) -> dict[str, str]:
+    """The environment of an app process on the test database, with ``settings`` on top."""
+    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TRACKER_SEED": "",
+            "PYTHONUNBUFFERED": "1", **{name: str(value) for name, value in settings.items()}}
+
+
+class AppProcess:
+    """A command of the app in a process of its own, its output collected line by line."""
+
+    def __init__(self, args: list[str], env: dict[str, str]):
+        self.popen = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True, start_new_session=True)
+        self.output: list[str] = []
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.popen.stdout:
+            self.output.append(line)
+            self._lines.put(line)
+
+    def wait_for(self, fragment: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.popen.poll() is not None and self._lines.empty():
+                    break
+                continue
+            if fragment in line:
+                return line
+        raise AssertionError(f"{fragment!r} never appeared; output:\n{''.join(self.output)}")
+
+    def stop(self, how: int = signal.SIGTERM) -> int:
+        """Signal the process (and, for a script, its children: the whole process group); reap it."""
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, how)
+        return self.popen.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_schedulers_started_together_run_each_tick_exactly_once(database_url, session):
+    factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    factories.add_gap(session, "KHM-AGRI", requirement="15000000.00")
+    session.commit()
+    env = app_env(database_url, TRACKER_RECOMPUTE_INTERVAL=2)
+    schedulers = [AppProcess(SCHEDULER, env), AppProcess(SCHEDULER, env)]
+    try:
+        for scheduler in schedulers:
+            scheduler.wait_for("started")
+        watched_from = utcnow()
+        time.sleep(9)
+        watched_to = utcnow()
+    finally:
+        for scheduler in schedulers:
+            scheduler.stop()
+    by_tick = defaultdict(list)
+    for tick, outcome, process in session.execute(
+            select(JobRun.scheduled_for, JobRun.outcome, JobRun.process).where(JobRun.job == "recompute")):
+        by_tick[as_utc(tick)].append((outcome, process))
+    assert all([o for o, _ in runs].count("ok") == 1 for runs in by_tick.values()), by_tick
+    watched = {tick: runs for tick, runs in by_tick.items()
+               if watched_from < tick and tick + timedelta(seconds=2) < watched_to}
+    assert len(watched) >= 3, by_tick
+    for tick, runs in watched.items():
+        assert sorted(outcome for outcome, _ in runs) == ["ok", "skipped"], (tick, runs)
+        assert len({process for _, process in runs}) == 2, (tick, runs)
+
+
+def test_a_recompute_killed_half_way_leaves_no_snapshot_and_the_next_run_completes(app, session, database_url):
+    load_demo(session, 150, 0)
+    session.commit()
+    scheduler = AppProcess(SCHEDULER, app_env(database_url, TRACKER_RECOMPUTE_INTERVAL=1,
+                                              TRACKER_RECOMPUTE_PAUSE_SECONDS=60))
+    try:
+        scheduler.wait_for("wrote 100 of 150 snapshots; pausing")
+        with db.new_session() as reader:  # a read: SQLite lets it run beside the paused writer
+            running = reader.scalar(select(JobRun).where(JobRun.outcome.is_(None)))
+            assert running.job == "recompute" and running.process.endswith(f":{scheduler.popen.pid}")
+    finally:
+        assert scheduler.stop(signal.SIGKILL) == -signal.SIGKILL
+    assert session.scalar(select(func.count()).select_from(GapSnapshot)) == 0
+    session.commit()
+
+    run = _run_once_lock_is_free(Runner(app.config))
+    assert (run.outcome, run.rows_changed) == ("ok", 150)
+    outcomes = session.execute(select(JobRun.outcome, JobRun.error).where(JobRun.outcome != "skipped")
+                               .order_by(JobRun.id)).all()
+    assert [o for o, _ in outcomes] == ["failed", "ok"] and outcomes[0].error.startswith("Interrupted")
+    assert session.scalar(select(func.count()).select_from(GapSnapshot)) == 150
+
+
+def _run_once_lock_is_free(runner: Runner, patience: float = 10) -> JobRun:
+    """The next recompute. PostgreSQL frees a killed client's locks when its backend notices the
+    closed socket, a matter of milliseconds: until then the run is (rightly) a skip."""
+    deadline = time.monotonic() + patience
+    while True:
+        run = runner.run("recompute")
+        if run.outcome != "skipped" or time.monotonic() > deadline:
+            return run
+        time.sleep(0.2)
+
+
+def test_creating_the_web_app_starts_no_scheduler_thread(database_url):
+    """As the dev server or a gunicorn worker would: create the app, serve a page, count threads."""
+    probe = ("import sys, threading\n"
+             "from tracker import create_app\n"
+             "app = create_app()\n"
+             "assert app.test_client().get('/login').status_code == 200\n"
+             "print(threading.active_count(), 'apscheduler' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=app_env(database_url), capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.split() == ["1", "False"], result.stderr
+
+
+def test_gunicorn_workers_run_a_single_thread_each(database_url):
+    port = free_port()
+    gunicorn = AppProcess([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+                           "--no-control-socket", "tracker:create_app()"], app_env(database_url))
+    try:
+        workers = [int(gunicorn.wait_for("Booting worker with pid").split()[-1]) for _ in range(2)]
+        for _ in range(4):
+            assert _get(f"http://127.0.0.1:{port}/login") == 200
+        assert [len(os.listdir(f"/proc/{pid}/task")) for pid in workers] == [1, 1]
+    finally:
+        gunicorn.stop()
+
+
+def _get(url: str, patience: float = 30) -> int:
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_make_runs_script_starts_web_and_scheduler_and_ctrl_c_stops_both(database_url, session):
+    port = free_port()
+    env = app_env(database_url, PORT=port, FLASK=" ".join(FLASK))
+    local = AppProcess([str(REPO / "scripts" / "run-local")], env)
+    try:
+        assert _get(f"http://127.0.0.1:{port}/") == 200
+        local.wait_for("Scheduler")  # its start-up line
+        deadline = time.monotonic() + 30
+        while not session.scalar(select(func.count()).select_from(JobSchedule)):  # it reached the database
+            session.commit()
+            assert time.monotonic() < deadline, "".join(local.output)
+            time.sleep(0.2)
+        session.commit()
+    finally:
+        status = local.stop(signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
+    assert status == 130
+    with pytest.raises(ProcessLookupError):
+        os.killpg(local.popen.pid, 0)  # nothing of the group is left running
+    assert "Scheduler" in "".join(local.output) and "stopped" in "".join(local.output)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_no_advisory_lock_outlives_a_run(app, session):
+    Runner(app.config).run("recompute")
+    assert session.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")) == 0

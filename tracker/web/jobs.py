@@ -1,0 +1,72 @@
+"""/admin/jobs: each job's schedule, next run, last runs and errors, and "Run now".
+
+"Run now" only queues a request in the database; a scheduler process claims and runs it
+(tracker.jobs.runner). The web worker never runs a job itself: it would hold a request open
+for the whole run and escape the scheduler's lock and history.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+
+from tracker.access import ADMINS, allow
+from tracker.jobs import JOBS, Job, runs, ticks
+from tracker.models import JobRun, JobSchedule, as_utc, utcnow
+from tracker.web import session
+
+bp = Blueprint("jobs", __name__, url_prefix="/admin")
+
+#: Runs of each job shown in its row.
+LAST_RUNS = 5
+#: A scheduler that has not reported for this many poll intervals is shown as not running.
+SILENT_POLLS = 3
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: Job
+    interval_seconds: int
+    next_run_at: datetime
+    reported: bool  # True: as the running scheduler reports it; False: from this server's settings
+    runs: list[JobRun]
+
+
+def _status(job: Job, reported: JobSchedule | None, now: datetime) -> JobStatus:
+    last = runs.recent_runs(session(), job.name, LAST_RUNS)
+    if reported is not None and reported.next_run_at is not None:
+        return JobStatus(job, reported.interval_seconds, as_utc(reported.next_run_at), True, last)
+    interval = current_app.config[job.interval_setting]
+    return JobStatus(job, interval, ticks.next_tick(now, interval), False, last)
+
+
+def _scheduler_seen(reported: dict[str, JobSchedule], now: datetime) -> JobSchedule | None:
+    """The latest report of a scheduler, when it is recent enough to mean one is running."""
+    latest = max(reported.values(), key=lambda row: as_utc(row.seen_at), default=None)
+    quiet = timedelta(seconds=SILENT_POLLS * current_app.config["TRACKER_RUN_NOW_POLL_INTERVAL"])
+    return latest if latest is not None and now - as_utc(latest.seen_at) <= quiet else None
+
+
+@bp.get("/jobs")
+@allow(ADMINS)
+def index():
+    now = utcnow()
+    reported = runs.reported_schedules(session())
+    return render_template(
+        "admin_jobs.html", now=now, statuses=[_status(job, reported.get(job.name), now) for job in JOBS.values()],
+        scheduler=_scheduler_seen(reported, now), waiting=runs.waiting_requests(session()),
+        recent=runs.recent_runs(session(), limit=50),
+    )
+
+
+@bp.post("/jobs/<name>/run")
+@allow(ADMINS)
+def run_now(name: str):
+    if name not in JOBS:
+        abort(404, description=f"There is no job called {name}.")
+    runs.queue_request(session(), name, utcnow())
+    session().commit()
+    flash(f"“{JOBS[name].title}” is queued: a scheduler process will run it within "
+          f"{current_app.config['TRACKER_RUN_NOW_POLL_INTERVAL']} seconds.", "success")
+    return redirect(url_for("jobs.index"))
