@@ -25,8 +25,15 @@ run: $(VENV)/.runtime
 	$(FLASK) init-db
 	FLASK="$(FLASK)" PORT=$(PORT) scripts/run-local
 
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
 test: $(VENV)/.dev
 	scripts/ensure-system-packages
+	$(MAKE) $(AXE)
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from werkzeug.serving import make_server
 
 from tests import factories
 from tracker import create_app, db, schema
@@ -118,6 +120,20 @@ def session(app):
     """A write session on the app's database; tests commit what they set up."""
     with db.new_session(write=True) as found:
         yield found
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app behind a real threaded HTTP server on a free port; yields its base URL."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

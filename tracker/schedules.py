@@ -107,6 +107,11 @@ def instalment_status(instalment: Instalment, today: date) -> str:
     return InstalmentStatus.PENDING.value
 
 
+def next_due(contribution: Contribution) -> Instalment | None:
+    """The oldest instalment still waiting for money: what the donor owes next."""
+    return next((i for i in contribution.instalments if i.status in OPEN), None)
+
+
 def received_something(instalment: Instalment) -> bool:
     """Instalments a rebuild keeps: those with money against them, or closed ones."""
     return instalment.paid_minor > 0 or instalment.status in CLOSED

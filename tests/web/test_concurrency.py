@@ -14,7 +14,6 @@ session), and
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -22,7 +21,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from tests import factories
 from tests.conftest import CSRF
@@ -90,20 +88,6 @@ POSTED = [_post(i) for i in range(POSTS)]
 
 
 @pytest.fixture
-def server(app) -> Iterator[str]:
-    """The app behind a real threaded HTTP server; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
 def gap_code(app) -> str:
     with db.new_session(write=True) as session:
         create_gap(session, GapInput(code=GAP, title="Concurrent posting", country="KH",
@@ -162,8 +146,8 @@ def _name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def test_fifty_concurrent_form_posts_are_all_stored_and_add_up_to_the_cent(server, gap_code):
-    _post_all_at_once(server, gap_code)
+def test_fifty_concurrent_form_posts_are_all_stored_and_add_up_to_the_cent(live_server, gap_code):
+    _post_all_at_once(live_server, gap_code)
 
     with db.new_session() as session:
         stored = {c.reference: c for c in session.scalars(select(Contribution))}

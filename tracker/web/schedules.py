@@ -45,7 +45,8 @@ def _page(contribution: Contribution, generate: ScheduleForm, typed: TypedSchedu
         status = 400 if any(f.errors or f.form_errors for f in (generate, typed)) else 200
     received = contributions.received_minor(session(), contribution)
     return render_template("schedule.html", contribution=contribution, generate=generate, typed=typed,
-                           received_minor=received, conflict=conflict), status
+                           received_minor=received, next_due=schedules.next_due(contribution),
+                           conflict=conflict), status
 
 
 @bp.get("/schedule")

@@ -1,0 +1,132 @@
+"""What officers and donors do in the tracker, in real Chromium, found by labels and roles."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import sign_in
+
+AGRI = "Extend legal and effective coverage to the agricultural sector"
+TODAY = date.today().isoformat()
+
+
+def card(page: Page, label: str) -> str:
+    """The figure shown in the card labelled ``label`` on a gap page."""
+    return page.locator(".card", has=page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))).locator("dd").inner_text()
+
+
+def record_eu_commitment(page: Page, amount: str = "1,000,000") -> None:
+    page.get_by_role("link", name="Record a contribution").click()
+    page.get_by_label("New donor's name").fill("European Union")
+    page.get_by_label("New donor's type").select_option("multilateral")
+    page.get_by_label("Amount").fill(amount)
+    page.get_by_label("Currency").select_option("EUR")
+    page.get_by_label("Exchange rate (units per US$)").fill("0.92")
+    page.get_by_label("Status").select_option("committed")
+    page.get_by_label("Decision date").fill(TODAY)
+    page.get_by_label("Agreement reference").fill("EU-2026-11")
+    page.get_by_role("button", name="Record contribution").click()
+
+
+def test_an_officer_records_a_commitment_and_sees_the_gap_shrink(open_tab, people):
+    page = open_tab()
+    sign_in(page, "officer@example.org")
+    page.get_by_role("link", name=re.compile(AGRI)).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("KHM-AGRI")
+    assert card(page, "Still missing").startswith("US$ 14,986,666.67")  # Japan's 2,000,000 JPY at 150
+
+    record_eu_commitment(page)
+
+    expect(page.get_by_role("status")).to_contain_text("Contribution of 1,000,000.00 EUR from European Union recorded")
+    # 1,000,000 EUR at 0.92 per US$ = 1,086,956.52; with Japan's 13,333.33: funding 1,100,289.85.
+    assert card(page, "Funding (committed or paid)") == "US$ 1,100,289.85"
+    assert card(page, "Still missing").startswith("US$ 13,899,710.15")
+    expect(page.get_by_role("img", name=re.compile(r"Coverage 7\.34 %"))).to_be_visible()
+
+    page.get_by_role("link", name="Gaps", exact=True).click()
+    row = page.get_by_role("row", name=re.compile("KHM-AGRI"))
+    expect(row).to_contain_text("13,899,710.15")
+    expect(row.get_by_role("img", name=re.compile(r"Coverage 7\.34 %"))).to_be_visible()
+    assert page.csp_errors == []
+
+
+def test_a_payment_and_a_schedule_show_what_is_due_next(open_tab, people):
+    page = open_tab()
+    sign_in(page, "officer@example.org")
+    page.goto("/gaps/KHM-AGRI")
+    record_eu_commitment(page, "900,000")
+    eu_row = page.get_by_role("row", name=re.compile("European Union"))
+
+    eu_row.get_by_role("link", name="Payment").click()
+    page.get_by_label("Date received").fill(TODAY)
+    page.get_by_label("Amount").fill("200,000")
+    page.get_by_label("Exchange rate (units per US$)").fill("0.9")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_role("status")).to_contain_text("Payment of 200,000.00 EUR recorded")
+    assert card(page, "Received") == "US$ 222,222.22"
+
+    page.get_by_role("row", name=re.compile("European Union")).get_by_role("link", name="Schedule").click()
+    page.get_by_label("Number of instalments").fill("3")
+    page.get_by_label("Frequency").select_option("quarterly")
+    first_due = (date.today() + timedelta(days=30)).isoformat()
+    page.get_by_label("First due date").fill(first_due)
+    page.get_by_role("button", name="Generate instalments").click()
+
+    expect(page.get_by_role("status")).to_contain_text("3 instalment(s)")
+    due_next = page.locator(".card", has=page.locator("dt", has_text="Due next")).locator("dd")
+    expect(due_next).to_contain_text("100,000.00 EUR")  # 300,000 due, 200,000 already in
+    expect(due_next).to_contain_text(first_due)
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("partly paid")
+
+
+def test_a_mistyped_amount_is_explained_beside_the_field_and_the_rest_is_kept(open_tab, people):
+    page = open_tab()
+    sign_in(page, "officer@example.org")
+    page.goto("/gaps/KHM-SME/contributions/new")
+    page.get_by_label("New donor's name").fill("Australia")
+    page.get_by_label("Amount").fill("12.345")
+    page.get_by_label("Agreement reference").fill("AU-1")
+    page.get_by_role("button", name="Record contribution").click()
+
+    amount = page.get_by_label("Amount")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#amount-error")).to_have_text("USD amounts have at most 2 decimal places.")
+    expect(amount).to_have_value("12.345")
+    expect(page.get_by_label("New donor's name")).to_have_value("Australia")
+    expect(page.get_by_label("Agreement reference")).to_have_value("AU-1")
+
+
+def test_two_tabs_editing_one_contribution_do_not_overwrite_each_other(open_tab, people):
+    first = open_tab()
+    sign_in(first, "officer@example.org")
+    second = first.context.new_page()
+    url = "/contributions/1/edit"
+    first.goto(url)
+    second.goto(url)
+
+    first.get_by_label("Agreement reference").fill("JP-2026-01-A")
+    first.get_by_role("button", name="Save changes").click()
+    expect(first.get_by_role("status")).to_contain_text("saved")
+
+    second.get_by_label("Agreement reference").fill("JP-2026-01-B")
+    second.get_by_role("button", name="Save changes").click()
+    expect(second.get_by_role("alert")).to_contain_text("was changed by someone else while you were editing it")
+    expect(second.get_by_label("Agreement reference")).to_have_value("JP-2026-01-B")
+    first.goto("/contributions/1")
+    expect(first.locator(".cards")).to_contain_text("JP-2026-01-A")
+    expect(first.locator(".cards")).not_to_contain_text("JP-2026-01-B")
+
+
+def test_a_donor_sees_only_its_own_contributions(open_tab, people):
+    page = open_tab()
+    sign_in(page, "japan@example.org")
+    page.get_by_role("link", name=re.compile(AGRI)).click()
+    expect(page.get_by_text("Government of Japan")).to_be_visible()
+    expect(page.get_by_text("Sweden")).to_have_count(0)
+    expect(page.get_by_role("link", name="Record a contribution")).to_have_count(0)
+    page.get_by_role("link", name="Our contributions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Government of Japan")
+    assert page.goto(f"/donors/{people['sweden']}").status == 404
