@@ -36,6 +36,10 @@ test: $(VENV)/.dev
 	$(MAKE) $(AXE)
 	$(BIN)/pytest
 
+screenshots: $(VENV)/.dev
+	scripts/ensure-system-packages
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+
 bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks
 	$(BIN)/python -m tests.benchmarks.bench_recompute

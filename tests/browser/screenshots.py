@@ -1,0 +1,89 @@
+"""``make screenshots``: PNGs of the main pages at laptop and phone widths, for review without
+running the app. Builds a throwaway SQLite database with the Cambodia gaps and a few
+example contributions, serves it, and photographs each page in Debian's Chromium.
+
+Usage: ``python -m tests.browser.screenshots [FOLDER]`` (default: docs/screenshots).
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from tests import factories
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
+from tracker import create_app, db, gaps, schema, seed
+
+WIDTHS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
+PAGES = {
+    "dashboard": "/",
+    "gap": "/gaps/KHM-AGRI",
+    "record-contribution": "/gaps/KHM-AGRI/contributions/new",
+    "schedule": "/contributions/1/schedule",
+    "donors": "/donors",
+}
+
+
+def example_ledger() -> None:
+    """What a programme has after a few months: commitments, a pledge, payments, a schedule."""
+    with db.writing() as session:
+        seed.load_seed(session, "ilo-cambodia")
+        agri, sme = gaps.get_gap(session, "KHM-AGRI"), gaps.get_gap(session, "KHM-SME")
+        eu = factories.add_contribution(session, agri, "1000000.00", currency="EUR", rate="0.92",
+                                        donor="Example Donor: European Union", reference="EU-2026-11")
+        factories.add_schedule(session, eu, 4, first_due=date.today() + timedelta(days=20))
+        factories.add_payment(session, eu, "250000.00", rate="0.91", received=date.today() - timedelta(days=3))
+        japan = factories.add_contribution(session, sme, "30000000", currency="JPY", rate="150",
+                                           donor="Example Donor: Japan", reference="JP-2026-01")
+        factories.add_payment(session, japan, "30000000", rate="152", received=date.today() - timedelta(days=40))
+        factories.add_contribution(session, sme, "120000.00", donor="Example Donor: Australia", status="pledged")
+        factories.add_contribution(session, agri, "2500000.00", donor="Example Donor: World Bank",
+                                   status="pledged", reference="WB-PIPE-3")
+        factories.add_user(session, "officer@example.org", "editor")
+
+
+def photograph(base_url: str, folder: Path) -> list[Path]:
+    saved = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        for device, viewport in WIDTHS.items():
+            context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=1)
+            page = context.new_page()
+            sign_in(page, "officer@example.org")
+            for name, url in PAGES.items():
+                page.goto(url)
+                path = folder / f"{name}-{device}.png"
+                page.screenshot(path=str(path), full_page=True)
+                saved.append(path)
+            context.close()
+        browser.close()
+    return saved
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[0] if argv else "docs/screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app({"DATABASE_URL": f"sqlite:///{scratch}/screens.sqlite3", "SECRET_KEY": "screens",
+                          "TRACKER_SEED": ""})
+        schema.upgrade(app.extensions["tracker.engine"])
+        example_ledger()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            saved = photograph(f"http://127.0.0.1:{server.server_port}", folder)
+        finally:
+            server.shutdown()
+            app.extensions["tracker.engine"].dispose()
+    for path in saved:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
