@@ -42,6 +42,7 @@ screenshots: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks --contributions 100000
 	$(BIN)/python -m tests.benchmarks.bench_recompute
 
 clean:

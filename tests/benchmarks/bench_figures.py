@@ -8,7 +8,9 @@ contributions by default), then each of these is timed, from the cheapest to the
   DBAPI cursor, all rows fetched. No SQLAlchemy, no objects: the floor any code can reach;
 - ``gap_figures(session)``: the same query through SQLAlchemy, rows turned into ``GapFigures``;
 - the dashboard ``GET /`` through the Flask test client (figures, totals, template);
-- the same page over a real HTTP connection to a werkzeug server in this process.
+- the same page over a real HTTP connection to a werkzeug server in this process;
+- the page of the gap with the most contributions (its figures, first page of contributions,
+  latest payments, trend and history).
 
 Usage: ``python -m tests.benchmarks [--postgres [SERVER_URL] | --database-url URL]
 [--gaps N] [--contributions M] [--repeat R] [--seed S]``; a SQLite temp file by default.
@@ -124,6 +126,7 @@ def measure(app: Flask, engine: Engine, repeat: int) -> list[report.Timing]:
     """The floor first: the table reads every other measurement as a multiple of it."""
     client = signed_in_client(app)
     cookie = f"session={client.get_cookie('session').value}"
+    busiest = _busiest_gap()
     with raw_aggregate(engine) as raw, served(app) as url:
         _check_same_answer(raw(), _figures())
         return report.timed({
@@ -131,6 +134,7 @@ def measure(app: Flask, engine: Engine, repeat: int) -> list[report.Timing]:
             "gap_figures(session)": _figures,
             "GET / (Flask test client)": lambda: _ok(client.get("/").status_code),
             "GET / (HTTP, werkzeug server)": lambda: _fetch(url, cookie),
+            f"GET /gaps/{busiest} (Flask test client)": lambda: _ok(client.get(f"/gaps/{busiest}").status_code),
         }, repeat)
 
 
@@ -171,6 +175,12 @@ def raw_aggregate(engine: Engine) -> Iterator[Callable[[], list]]:
         yield run
     finally:
         connection.close()
+
+
+def _busiest_gap() -> str:
+    """The gap with the most contributions: the dearest gap page."""
+    with db.new_session() as session:
+        return max(gap_figures(session), key=lambda f: f.contributions).code
 
 
 def _figures() -> list:
