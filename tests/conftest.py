@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from werkzeug.serving import make_server
 
 from tests import factories
+from tests.serving import serving
 from tracker import create_app, db, schema
 from tracker.models import Base
 
@@ -125,15 +124,8 @@ def session(app):
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app behind a real threaded HTTP server on a free port; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

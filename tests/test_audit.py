@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests import factories
-from tracker import audit, contributions, db, gaps, rates, users
+from tracker import audit, contributions, gaps, rates, users
 from tracker.models import AuditEntry
 
 
@@ -70,7 +70,7 @@ def test_a_password_never_reaches_the_trail(session):
 
 
 def test_a_change_and_its_audit_row_commit_or_roll_back_together(session):
-    gap = factories.add_gap(session, "KHM-SME")
+    factories.add_gap(session, "KHM-SME")
     session.rollback()
     assert session.scalar(select(func.count(AuditEntry.id))) == 0
 
@@ -104,7 +104,7 @@ def test_the_admin_page_filters_the_trail(client_as, session):
 
 
 def test_a_gap_page_shows_its_history(client, session):
-    gap = factories.add_gap(session, "KHM-SME")
+    factories.add_gap(session, "KHM-SME")
     session.commit()
     page = client.get("/gaps/KHM-SME").get_data(as_text=True)
     assert "History" in page and "system" in page

@@ -5,7 +5,6 @@ Revision ID: 0006_covering_indexes
 Revises: 0004_access
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0006_covering_indexes'

@@ -21,16 +21,15 @@ import argparse
 import os
 import re
 import secrets
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from flask import Flask
 from sqlalchemy import Engine, func, select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.benchmarks import report
+from tests.serving import serving
 from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER, postgres_database, sqlite_database
 from tracker import create_app, db, schema, users
 from tracker.demo import load_demo
@@ -127,7 +126,7 @@ def measure(app: Flask, engine: Engine, repeat: int) -> list[report.Timing]:
     client = signed_in_client(app)
     cookie = f"session={client.get_cookie('session').value}"
     busiest = _busiest_gap()
-    with raw_aggregate(engine) as raw, served(app) as url:
+    with raw_aggregate(engine) as raw, serving(app, quiet=True) as url:
         _check_same_answer(raw(), _figures())
         return report.timed({
             "raw aggregate, DBAPI cursor (floor)": raw,
@@ -206,21 +205,3 @@ def _fetch(url: str, cookie: str) -> None:
     with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie})) as response:
         _ok(response.status)
         response.read()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args) -> None:
-        """Timed requests are counted, not logged line by line."""
-
-
-@contextmanager
-def served(app: Flask) -> Iterator[str]:
-    """The app on a free local port, served by a werkzeug thread for as long as needed."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        thread.join()

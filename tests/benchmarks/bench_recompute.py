@@ -14,73 +14,44 @@ one untimed warm-up):
 Usage: ``python -m tests.benchmarks.bench_recompute [--postgres [SERVER_URL] | --database-url URL]
 [--gaps N] [--contributions M] [--repeat R]``; a SQLite file in a temporary folder by default.
 
-Standalone on purpose (written beside the benchmark runner, not on top of it): ``make bench``
-runs it after ``python -m tests.benchmarks``. It can also be called from that runner as
-``bench_recompute.main(argv)``, whose database and timing helpers may then replace the small
-ones below.
+``make bench`` runs it after the figures benchmark, whose throwaway databases and raw
+aggregate it shares.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
-import secrets
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete
+
+from tests.benchmarks.bench_figures import database, raw_aggregate
+from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER
 
 from tracker import create_app, db, schema
 from tracker.demo import load_demo
-from tracker.figures import figures_query
 from tracker.jobs.runner import Runner
 from tracker.models import GapSnapshot
 from tracker.snapshots import record_snapshots
-
-LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_recompute",
                                      description=__doc__.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--postgres", nargs="?", const=LOCAL_POSTGRES, metavar="SERVER_URL",
+    where.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_SERVER, metavar="SERVER_URL",
                        help="a throwaway database on this PostgreSQL server, dropped afterwards "
-                            f"(default server: {LOCAL_POSTGRES})")
+                            f"(default server: {DEFAULT_POSTGRES_SERVER})")
     where.add_argument("--database-url", help="an existing, empty database to fill")
     parser.add_argument("--gaps", type=int, default=1_000, help="example gaps (default: %(default)s)")
     parser.add_argument("--contributions", type=int, default=1_000_000,
                         help="example contributions (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each measurement (default: %(default)s)")
     return parser.parse_args(argv)
-
-
-@contextmanager
-def throwaway_database(args: argparse.Namespace) -> Iterator[str]:
-    """The URL of an empty database for this run; dropped (PostgreSQL) or deleted (SQLite) afterwards."""
-    if args.database_url:
-        yield args.database_url
-    elif args.postgres:
-        server = make_url(args.postgres)
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        name = f"tracker_bench_{secrets.token_hex(4)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
 
 
 def timed(action: Callable[[], object], repeat: int, before: Callable[[], object] = lambda: None) -> list[float]:
@@ -96,23 +67,6 @@ def timed(action: Callable[[], object], repeat: int, before: Callable[[], object
     return seconds
 
 
-def raw_aggregate(engine: Engine) -> Callable[[], list]:
-    """``figures_query()`` as plain SQL on one DBAPI connection, ending its transaction each run."""
-    sql = str(figures_query().compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    connection = engine.raw_connection()
-
-    def run() -> list:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-            connection.rollback()
-
-    return run
-
-
 def recompute_work() -> int:
     """What the recompute job does inside its transaction (tracker.jobs._recompute)."""
     with db.writing() as session:
@@ -126,7 +80,7 @@ def forget_snapshots() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with throwaway_database(args) as url:
+    with database(args) as url, contextlib.ExitStack() as stack:
         app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "bench"})
         engine: Engine = app.extensions["tracker.engine"]
         try:
@@ -139,18 +93,19 @@ def main(argv: list[str] | None = None) -> int:
                     connection.exec_driver_sql("VACUUM ANALYZE")
             loaded = time.perf_counter() - start
             runner = Runner(app.config, process="benchmark")
+            raw = stack.enter_context(raw_aggregate(engine))
             rows = [
-                ("raw aggregate, DBAPI cursor (floor)", timed(raw_aggregate(engine), args.repeat)),
+                ("raw aggregate, DBAPI cursor (floor)", timed(raw, args.repeat)),
                 (f"recompute, first run ({args.gaps:,} snapshots written)",
                  timed(recompute_work, args.repeat, before=forget_snapshots)),
                 ("recompute, steady state (nothing written)", timed(recompute_work, args.repeat)),
                 ("whole job via the runner (lock, history), steady",
                  timed(lambda: runner.run("recompute"), args.repeat)),
             ]
-            database = f"{engine.dialect.name} {'.'.join(map(str, engine.dialect.server_version_info or ()))}"
+            server = f"{engine.dialect.name} {'.'.join(map(str, engine.dialect.server_version_info or ()))}"
         finally:
             engine.dispose()
-    print(f"{database} · {os.cpu_count()} CPUs · {platform.processor() or platform.machine()} · "
+    print(f"{server} · {os.cpu_count()} CPUs · {platform.processor() or platform.machine()} · "
           f"Python {platform.python_version()}")
     print(f"loaded {args.gaps:,} gaps + {args.contributions:,} contributions in {loaded:.1f} s")
     floor = statistics.median(rows[0][1])

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from tests import factories
+from tests.serving import serving
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tracker import create_app, db, gaps, schema, seed
 
@@ -73,12 +72,10 @@ def main(argv: list[str]) -> int:
                           "TRACKER_SEED": ""})
         schema.upgrade(app.extensions["tracker.engine"])
         example_ledger()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            saved = photograph(f"http://127.0.0.1:{server.server_port}", folder)
+            with serving(app, quiet=True) as url:
+                saved = photograph(url, folder)
         finally:
-            server.shutdown()
             app.extensions["tracker.engine"].dispose()
     for path in saved:
         print(path)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from tests import factories
 from tests.conftest import FormClient
-from tracker import create_app, db, passwords
+from tracker import create_app, passwords
 from tracker.models import SignInAttempt, User
 
 EMAIL = "officer@example.org"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, request,
                    session as cookie, url_for)
 from flask_login import LoginManager, current_user, login_user, logout_user
 from wtforms import PasswordField, StringField
