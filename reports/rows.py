@@ -115,6 +115,16 @@ class DonorStatement:
 
 
 @dataclass(frozen=True)
+class TemplateColumn:
+    """A column of the import template and how to fill it."""
+
+    header: str
+    required: str
+    meaning: str
+    example: str
+
+
+@dataclass(frozen=True)
 class SkippedRow:
     """A row of an imported file that was not imported, with its cells as read and why."""
 

@@ -14,7 +14,9 @@ from tracker.figures import Totals, gap_figures
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, gaps, demo_data, add_rate):
+    from tracker.imports.command import import_contributions
+
+    for command in (init_db, gaps, demo_data, add_rate, import_contributions):
         app.cli.add_command(command)
 
 

@@ -33,11 +33,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import contributions, dashboard, donors, errors, filters, gaps, reports
+    from tracker.web import contributions, dashboard, donors, errors, filters, gaps, imports, reports
 
     csrf.init_app(app)
     app.teardown_appcontext(_close_session)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, donors.bp, reports.bp):
+    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, donors.bp, reports.bp, imports.bp):
         app.register_blueprint(blueprint)
