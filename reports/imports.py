@@ -38,7 +38,7 @@ def write_import_template(target: str | IO[bytes], columns: Sequence[TemplateCol
 def write_skipped_rows(target: str | IO[bytes], headers: Sequence[str], rows: Sequence[SkippedRow], notes: Notes) -> None:
     """The skipped rows as they were in the file, each with its row number and reasons."""
     table = Table("Skipped rows", (
-        Column("Row", "row_number", Kind.COUNT, width=7),
+        Column("Row", "row_number", Kind.ID, width=7),
         *(Column(header, f"value_{i}", Kind.AS_READ) for i, header in enumerate(headers)),
         Column("Why it was skipped", "reasons", width=60),
     ), freeze="B2")

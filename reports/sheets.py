@@ -25,7 +25,7 @@ GAPS = Table("Summary", (
 ), freeze="C2")
 
 CONTRIBUTIONS = Table("Contributions", (
-    Column("No.", "number", Kind.COUNT, width=9),
+    Column("No.", "number", Kind.ID),
     Column("Gap", "gap_code", width=12),
     Column("Donor", "donor", width=32),
     Column("Status", "status", width=10),
@@ -43,7 +43,7 @@ CONTRIBUTIONS = Table("Contributions", (
 ), freeze="D2")
 
 PAYMENTS = Table("Payments", (
-    Column("Contribution No.", "contribution", Kind.COUNT, width=14),
+    Column("Contribution No.", "contribution", Kind.ID, width=14),
     Column("Gap", "gap_code", width=12),
     Column("Donor", "donor", width=32),
     Column("Date received", "date_received", Kind.DATE),

@@ -38,6 +38,7 @@ class Kind(enum.Enum):
     DATETIME = "datetime"
     PERCENT = "percent"
     COUNT = "count"
+    ID = "id"  # a record's number: shown plain, without thousands separators
     AS_READ = "as read"  # a value from someone's file: text stays literal, numbers and dates as they were
 
     @property
@@ -48,7 +49,7 @@ class Kind(enum.Enum):
 
 _WIDTHS = {
     Kind.TEXT: 24, Kind.USD: 17, Kind.AMOUNT: 19, Kind.RATE: 14, Kind.DATE: 12, Kind.DATETIME: 17,
-    Kind.PERCENT: 10, Kind.COUNT: 10, Kind.AS_READ: 16,
+    Kind.PERCENT: 10, Kind.COUNT: 10, Kind.ID: 9, Kind.AS_READ: 16,
 }
 _FIXED_FORMATS = {
     Kind.USD: formats.USD_FORMAT, Kind.RATE: formats.RATE_FORMAT, Kind.DATE: formats.DATE_FORMAT,
@@ -134,11 +135,11 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, totals: boo
 
 def _cell(sheet: WriteOnlyWorksheet, column: Column, row):
     value = getattr(row, column.field)
-    if value is None:
-        return None
+    if value is None or value == "":
+        return None  # an empty cell is not written at all
     if column.kind is Kind.TEXT or (column.kind is Kind.AS_READ and isinstance(value, str)):
         return literal(sheet, str(value))
-    if column.kind is Kind.AS_READ:
+    if column.kind in (Kind.AS_READ, Kind.ID):
         return value
     cell = WriteOnlyCell(sheet, value)
     cell.number_format = column.number_format(row)

@@ -58,8 +58,8 @@ def _between(column, start: date | None, end: date | None):
     return conditions
 
 
-def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[ContributionRow]:
-    """Every selected contribution, oldest first, with what has arrived against it."""
+def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
+    """The selected contributions, oldest first, with what has arrived against each (one query)."""
     paid_in = (
         select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"),
                func.sum(Payment.usd_cents).label("cents"))
@@ -77,8 +77,13 @@ def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()
         .where(*_between(Contribution.decision_date, filters.date_from, filters.date_to))
         .order_by(Contribution.id)
     )
+    return filters.contributions(query)
+
+
+def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[ContributionRow]:
+    """Every selected contribution as a row for a workbook, streamed."""
     for (number, gap_code, donor, status, decided, minor, currency, rate, rate_date, cents, received_minor,
-         received_cents, reference, note, cancel_reason) in _streamed(session, filters.contributions(query)):
+         received_cents, reference, note, cancel_reason) in _streamed(session, contributions_query(filters)):
         yield ContributionRow(
             number=number, gap_code=gap_code, donor=donor, status=status, decision_date=decided,
             amount=money.from_minor(minor, currency), currency=currency, rate=rate, rate_date=rate_date,
@@ -130,7 +135,7 @@ def gap_rows(session: Session, codes: Sequence[str] | None = None) -> list[GapRo
 
 def donor_row(figures: DonorFigures) -> DonorRow:
     return DonorRow(
-        name=figures.name, type=figures.type, country=country_name(figures.country) if figures.country else "",
+        name=figures.name, type=figures.type, country=country_name(figures.country),
         pledged=figures.pledged_usd, committed=figures.committed_usd, paid=figures.paid_usd,
         funding=figures.funding_usd, received=figures.received_usd, cancelled=figures.cancelled_usd,
         contributions=figures.contributions,

@@ -96,5 +96,5 @@ def peak_memory(rows: int) -> int:
 
 
 def test_memory_does_not_grow_with_the_number_of_rows():
-    small, large = peak_memory(500), peak_memory(5_000)
+    small, large = peak_memory(300), peak_memory(3_000)
     assert large < small * 1.5, (small, large)
