@@ -32,7 +32,8 @@ class Config:
     #: Largest uncompressed size an uploaded workbook may declare, in bytes (refuses zip bombs).
     IMPORT_MAX_UNZIPPED_BYTES = _int("TRACKER_IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
     #: Most rows one web import may hold; larger files go through `flask import-contributions`.
-    IMPORT_MAX_ROWS = _int("TRACKER_IMPORT_MAX_ROWS", 20_000)
+    #: On SQLite an import holds the write lock while it runs (about 1 ms a row), so other saves wait.
+    IMPORT_MAX_ROWS = _int("TRACKER_IMPORT_MAX_ROWS", 10_000)
     #: Hours an uploaded file is kept for its preview, confirmation and skipped-rows report.
     IMPORT_KEEP_HOURS = _int("TRACKER_IMPORT_KEEP_HOURS", 24)
     #: Rows per page in long tables.

@@ -12,7 +12,7 @@ from tracker.imports import mapping
 from tracker.imports.files import UnreadableFile, read_table
 from tracker.imports.report import problem_lines, summary, write_skipped_report
 from tracker.imports.rows import STATUS_WORDS
-from tracker.imports.run import run_import
+from tracker.imports.run import ImportConflict, run_import
 
 
 def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -70,7 +70,10 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
         if refused:
             raise click.ClickException(" ".join(p.message for p in refused) + " (see --column, --gap, --currency, --status)")
         click.echo("Columns: " + ", ".join(f"{t}={h}" for t, h in chosen.columns.items()))
-        result = run_import(session, table, chosen, skip_invalid=skip_invalid)
+        try:
+            result = run_import(session, table, chosen, skip_invalid=skip_invalid)
+        except ImportConflict as conflict:
+            raise click.ClickException(str(conflict)) from None
         if result.complete and not dry_run:
             mapping.remember(session, table.headers, chosen.columns)
             session.commit()

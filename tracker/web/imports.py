@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from tracker.imports import mapping, uploads
 from tracker.imports.files import UnreadableFile, read_table
 from tracker.imports.report import summary, write_skipped_report, write_template
-from tracker.imports.run import run_import
+from tracker.imports.run import ImportConflict, run_import
 from tracker.models import Gap, GapStatus
 from tracker.web import render_form, session
 from tracker.web.import_forms import MappingForm, UploadForm
@@ -86,7 +86,12 @@ def columns(token: str):
     if form.errors:
         return render_form("import_columns.html", form, upload=kept, table=table, result=None)
     importing = bool(form.confirm.data)
-    result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data)
+    try:
+        result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data)
+    except ImportConflict as conflict:
+        session().rollback()
+        form.form_errors.append(str(conflict))
+        return render_form("import_columns.html", form, 409, upload=kept, table=table, result=None)
     written = importing and result.complete
     if not written:
         session().rollback()  # a preview, or an import refused for its problems: no row stays
