@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -146,7 +147,7 @@ def _cell(sheet: WriteOnlyWorksheet, column: Column, row):
     return cell
 
 
-def _header_cell(sheet: WriteOnlyWorksheet, header: str) -> WriteOnlyCell:
+def _header_cell(sheet: WriteOnlyWorksheet, header: str) -> Cell:
     cell = literal_cell(sheet, header)
     cell.font = formats.HEADER_FONT
     cell.fill = formats.HEADER_FILL
@@ -194,12 +195,17 @@ def _shown_length(value) -> int:
     return len(str(value))
 
 
-def _set_printing(sheet: WriteOnlyWorksheet, table: Table) -> None:
-    """Landscape, fitted to the page width, header row on every page, page numbers below."""
-    sheet.freeze_panes = table.freeze
+def print_landscape_fitted(sheet: WriteOnlyWorksheet) -> None:
+    """Print in landscape, as many pages long as needed but one page wide."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _set_printing(sheet: WriteOnlyWorksheet, table: Table) -> None:
+    """Frozen header; landscape, fitted to the page width, header row on every page, page numbers below."""
+    sheet.freeze_panes = table.freeze
+    print_landscape_fitted(sheet)
     sheet.print_title_rows = "1:1"
     sheet.oddFooter.center.text = f"{table.title} · page &P of &N"

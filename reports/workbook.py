@@ -8,6 +8,7 @@ from openpyxl.cell import WriteOnlyCell
 from reports import formats
 from reports.rows import Notes
 from reports.safe_text import literal, literal_cell
+from reports.tables import print_landscape_fitted
 
 AUTHOR = "Funding Gap Tracker"
 
@@ -29,10 +30,7 @@ def write_notes(workbook: Workbook, notes: Notes) -> None:
     sheet = workbook.create_sheet("Notes")
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 100
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape_fitted(sheet)
 
     def heading(text: str, font=formats.TOTAL_FONT) -> None:
         cell = literal_cell(sheet, text)

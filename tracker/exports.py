@@ -187,15 +187,14 @@ def notes(session: Session, title: str, filters: ReportFilters, source: str) -> 
 
 def status_report(session: Session, filters: ReportFilters, source: str) -> StatusReport:
     """Everything the status workbook shows; the listings stream while it is written."""
-    codes = _gap_scope(session, filters)
     donor_ids = None if filters.donor_id is None else [filters.donor_id]
+    gap_codes = None if filters.gap_code is None else [filters.gap_code]
     return StatusReport(
         notes=notes(session, "Funding gap status", filters, source),
-        gaps=gap_rows(session, codes),
+        gaps=gap_rows(session, _gap_scope(session, filters)),
         contributions=contribution_rows(session, filters),
         payments=payment_rows(session, filters),
-        donors=[donor_row(f) for f in donor_figures(session, donor_ids, None if filters.gap_code is None
-                                                    else [filters.gap_code])],
+        donors=[donor_row(f) for f in donor_figures(session, donor_ids, gap_codes)],
     )
 
 

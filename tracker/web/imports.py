@@ -71,27 +71,45 @@ def _gap_choices():
         select(Gap.code, Gap.code + " — " + Gap.title).where(Gap.status == GapStatus.OPEN.value).order_by(Gap.code)))
 
 
+def _stored_table(kept):
+    """The table of a kept upload; a file the current limits refuse is a 400, never a 500."""
+    try:
+        return _read(kept.filename, kept.content)
+    except UnreadableFile as error:
+        abort(400, description=f"{error} Upload the file again.")
+
+
+def _page(form: MappingForm, kept, table, status: int | None = None, result=None, refused: bool = False):
+    return render_form("import_columns.html", form, status, upload=kept, table=table, result=result,
+                       refused=refused)
+
+
 @bp.route("/<token>", methods=["GET", "POST"])
 def columns(token: str):
+    """Choose the columns; Preview runs the import and rolls it back, Import keeps it."""
     kept = _upload_or_404(token)
-    table = _read(kept.filename, kept.content)
+    table = _stored_table(kept)
     form = MappingForm(table.headers, _gap_choices())
     if not form.is_submitted():
         form.fill(mapping.remembered(session(), table.headers))
-        return render_form("import_columns.html", form, upload=kept, table=table, result=None)
+        return _page(form, kept, table)
     chosen = form.mapping()
     if form.validate():
         for problem in chosen.problems(table.headers):
             form.add_error(problem)
     if form.errors:
-        return render_form("import_columns.html", form, upload=kept, table=table, result=None)
+        return _page(form, kept, table)
+    return _preview_or_import(form, kept, table, chosen)
+
+
+def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
     importing = bool(form.confirm.data)
     try:
         result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data)
     except ImportConflict as conflict:
         session().rollback()
         form.form_errors.append(str(conflict))
-        return render_form("import_columns.html", form, 409, upload=kept, table=table, result=None)
+        return _page(form, kept, table, 409)
     written = importing and result.complete
     if not written:
         session().rollback()  # a preview, or an import refused for its problems: no row stays
@@ -99,11 +117,10 @@ def columns(token: str):
     if written:
         uploads.record_result(kept, summary(result))
     session().commit()
-    if written:
-        flash(f"{result.imported} contribution(s) imported.", "success")
-        return redirect(url_for("imports.done", token=token))
-    return render_form("import_columns.html", form, 400 if importing else 200, upload=kept, table=table,
-                       result=result, refused=importing)
+    if not written:
+        return _page(form, kept, table, 400 if importing else 200, result, refused=importing)
+    flash(f"{result.imported} contribution(s) imported.", "success")
+    return redirect(url_for("imports.done", token=kept.token))
 
 
 @bp.get("/<token>/done")
@@ -121,6 +138,6 @@ def skipped(token: str):
     outcome = uploads.result_of(kept)
     if outcome is None:
         abort(404, description="This file has not been imported yet.")
-    table = _read(kept.filename, kept.content)
+    table = _stored_table(kept)
     return send_workbook(lambda handle: write_skipped_report(handle, table, outcome, kept.filename),
                          "skipped-rows.xlsx")
