@@ -34,6 +34,15 @@ def test_a_new_donor_whose_first_row_fails_is_added_once_by_its_next_row(session
     assert session.scalar(select(func.count()).select_from(Contribution)) == 1
 
 
+def test_a_value_too_large_for_the_database_is_a_problem_not_a_crash(session, gap):
+    table = table_of([["Big", "KHM-SME", "999999999999.99", "EUR", "0.0000000001", "paid", None, "X"],
+                      ["Small", "KHM-SME", "10", "USD", None, "paid", None, "Y"]])
+    result = run_import(session, table, Mapping(guessed(table.headers)), skip_invalid=True)
+    session.commit()
+    assert [o.outcome for o in result.outcomes] == ["skipped", "imported"]
+    assert "too large to store" in result.problems[0].message
+
+
 def test_a_concurrent_import_of_the_same_rows_keeps_nothing(session, gap, monkeypatch):
     table = table_of(files.CLEAN[:1])
     run_import(session, table, Mapping(guessed(table.headers)))

@@ -169,6 +169,7 @@ def test_status_and_dates_narrow_the_listings(client, ledger):
     ("gap=NOPE", "gap", "no funding gap with the code NOPE"),
     ("donor=abc", "donor", "Pick a donor"),
     ("donor=999", "donor", "Pick a donor"),
+    ("donor=99999999999999999999", "donor", "Pick a donor"),
     ("status=lost", "status", "Choose pledged, committed, paid or cancelled"),
     ("date_from=01/02/2026", "date_from", "YYYY-MM-DD"),
     ("date_from=2026-03-01&date_to=2026-02-01", "date_to", "cannot be before the start date"),
@@ -200,6 +201,7 @@ def test_a_donor_statement_agrees_with_the_app(client, session, ledger):
 
 def test_an_unknown_donor_has_no_statement(client):
     assert client.get("/donors/999/statement.xlsx").status_code == 404
+    assert client.get("/donors/99999999999999999999/statement.xlsx").status_code == 404
 
 
 def test_download_buttons_are_on_the_dashboard_gap_and_donor_pages(client, session, ledger):

@@ -15,6 +15,10 @@ from tracker.web import session
 from tracker.web.forms import DATE_MESSAGE, Form, options
 
 
+#: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
+MAX_ID = 2**31 - 1
+
+
 class ReportFiltersForm(Form):
     """GET form (no CSRF token: it changes nothing)."""
 
@@ -41,7 +45,7 @@ class ReportFiltersForm(Form):
     def validate_donor(self, field):
         if not field.data:
             return
-        if not field.data.isdigit() or session().get(Donor, int(field.data)) is None:
+        if not field.data.isdigit() or int(field.data) > MAX_ID or session().get(Donor, int(field.data)) is None:
             raise ValidationError("Pick a donor from the list.")
 
     def validate_status(self, field):

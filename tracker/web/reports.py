@@ -17,7 +17,7 @@ from reports.status import write_status_workbook
 from tracker import exports
 from tracker.contributions import today
 from tracker.web import render_form, session
-from tracker.web.report_forms import ReportFiltersForm
+from tracker.web.report_forms import MAX_ID, ReportFiltersForm
 
 bp = Blueprint("reports", __name__)
 
@@ -79,7 +79,7 @@ def contributions():
                          _file_name("contributions", filters))
 
 
-@bp.get("/donors/<int:donor_id>/statement.xlsx")
+@bp.get(f"/donors/<int(max={MAX_ID}):donor_id>/statement.xlsx")
 def statement(donor_id: int):
     found = exports.donor_statement(session(), donor_id, _source())
     if found is None:
