@@ -184,6 +184,7 @@ def test_a_bad_filter_is_a_400_beside_its_field(client, ledger, query, field, me
 def test_the_contributions_export_lists_the_selection(client, ledger):
     book, _ = workbook(client, "/reports/contributions.xlsx?gap=KHM-AGRI")
     assert book.sheetnames == ["Contributions", "Notes"]
+    assert book["Contributions"]["J2"].number_format == formats.USD_FORMAT and book["Contributions"]["E2"].is_date
     assert {r["gap_code"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"KHM-AGRI"}
 
 
@@ -193,6 +194,8 @@ def test_a_donor_statement_agrees_with_the_app(client, session, ledger):
     assert book.sheetnames == ["Donor", "Contributions", "Payments", "Gaps funded", "Notes"]
     [donor] = records(book["Donor"], DONORS)
     assert cents(donor["funding"]) == japan.funding_usd and cents(donor["received"]) == japan.received_usd
+    assert book["Donor"]["G2"].number_format == formats.USD_FORMAT
+    assert book["Contributions"]["F2"].number_format == '"JPY "#,##0' and book["Payments"]["D2"].is_date
     assert {r["donor"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"Government of Japan"}
     [gap] = records(book["Gaps funded"], GAPS)
     sme = next(f for f in gap_figures(session) if f.code == "KHM-SME")
