@@ -9,13 +9,13 @@ from decimal import Decimal
 from functools import lru_cache
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.numbers import FORMAT_DATE_YYYYMMDD2
 
 USD_FORMAT = '"US$ "#,##0.00'
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = FORMAT_DATE_YYYYMMDD2  # "yyyy-mm-dd": what openpyxl gives a date by itself
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.00%"
 COUNT_FORMAT = "#,##0"
-RATE_FORMAT = "#,##0.0000######"
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")

@@ -44,8 +44,7 @@ class ContributionRow:
     rate: Decimal  # units of ``currency`` per US$
     rate_date: date
     usd: Decimal  # frozen at recording
-    received: Decimal  # in ``currency``
-    received_usd: Decimal
+    received: Decimal  # in ``currency``; the Payments sheet has each payment's US$
     reference: str
     note: str
     cancel_reason: str

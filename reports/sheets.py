@@ -36,7 +36,6 @@ CONTRIBUTIONS = Table("Contributions", (
     Column("Rate date", "rate_date", Kind.DATE),
     Column("US$ value", "usd", Kind.USD),
     Column("Received", "received", Kind.AMOUNT),
-    Column("Received (US$)", "received_usd", Kind.USD),
     Column("Agreement reference", "reference", width=20),
     Column("Note", "note", width=40),
     Column("Reason cancelled", "cancel_reason", width=30),

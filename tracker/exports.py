@@ -61,16 +61,14 @@ def _between(column, start: date | None, end: date | None):
 def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
     """The selected contributions, oldest first, with what has arrived against each (one query)."""
     paid_in = (
-        select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"),
-               func.sum(Payment.usd_cents).label("cents"))
+        select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
         .group_by(Payment.contribution_id)
         .subquery("paid_in")
     )
     query = (
         select(Contribution.id, Gap.code, Donor.name, Contribution.status, Contribution.decision_date,
                Contribution.amount_minor, Contribution.currency, Contribution.rate, Contribution.rate_date,
-               Contribution.usd_cents, func.coalesce(paid_in.c.minor, 0), func.coalesce(paid_in.c.cents, 0),
-               Contribution.reference, Contribution.note, Contribution.cancel_reason)
+               Contribution.usd_cents, func.coalesce(paid_in.c.minor, 0), Contribution.reference, Contribution.note, Contribution.cancel_reason)
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .outerjoin(paid_in, paid_in.c.contribution_id == Contribution.id)
@@ -83,12 +81,12 @@ def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
 def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[ContributionRow]:
     """Every selected contribution as a row for a workbook, streamed."""
     for (number, gap_code, donor, status, decided, minor, currency, rate, rate_date, cents, received_minor,
-         received_cents, reference, note, cancel_reason) in _streamed(session, contributions_query(filters)):
+         reference, note, cancel_reason) in _streamed(session, contributions_query(filters)):
         yield ContributionRow(
             number=number, gap_code=gap_code, donor=donor, status=status, decision_date=decided,
             amount=money.from_minor(minor, currency), currency=currency, rate=rate, rate_date=rate_date,
-            usd=money.usd(cents), received=money.from_minor(received_minor, currency),
-            received_usd=money.usd(received_cents), reference=reference, note=note, cancel_reason=cancel_reason or "",
+            usd=money.usd(cents), received=money.from_minor(received_minor, currency), reference=reference,
+            note=note, cancel_reason=cancel_reason or "",
         )
 
 

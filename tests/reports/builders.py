@@ -25,7 +25,7 @@ def contribution(number: int = 1, **changes) -> ContributionRow:
     fields = dict(number=number, gap_code="KHM-SME", donor="Sweden", status="committed",
                   decision_date=date(2026, 1, 15), amount=Decimal("1000.00"), currency="EUR", rate=Decimal("0.8"),
                   rate_date=date(2026, 1, 15), usd=Decimal("1250.00"), received=Decimal("0.00"),
-                  received_usd=Decimal("0.00"), reference=f"REF-{number}", note="", cancel_reason="")
+                  reference=f"REF-{number}", note="", cancel_reason="")
     return ContributionRow(**{**fields, **changes})
 
 
