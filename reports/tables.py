@@ -38,7 +38,6 @@ class Kind(enum.Enum):
     AMOUNT = "amount"  # in the currency of the row's ``currency``
     RATE = "rate"  # written as typed (0.92, 151.37, 4100): no format adds to what the number says
     DATE = "date"
-    DATETIME = "datetime"
     PERCENT = "percent"
     COUNT = "count"
     ID = "id"  # a record's number: shown plain, without thousands separators
@@ -51,12 +50,12 @@ class Kind(enum.Enum):
 
 
 _WIDTHS = {
-    Kind.TEXT: 24, Kind.USD: 17, Kind.AMOUNT: 19, Kind.RATE: 14, Kind.DATE: 12, Kind.DATETIME: 17,
+    Kind.TEXT: 24, Kind.USD: 17, Kind.AMOUNT: 19, Kind.RATE: 14, Kind.DATE: 12,
     Kind.PERCENT: 10, Kind.COUNT: 10, Kind.ID: 9, Kind.AS_READ: 16,
 }
 _FIXED_FORMATS = {
-    Kind.USD: formats.USD_FORMAT, Kind.DATE: formats.DATE_FORMAT,
-    Kind.DATETIME: formats.DATETIME_FORMAT, Kind.PERCENT: formats.PERCENT_FORMAT, Kind.COUNT: formats.COUNT_FORMAT,
+    Kind.USD: formats.USD_FORMAT, Kind.DATE: formats.DATE_FORMAT, Kind.PERCENT: formats.PERCENT_FORMAT,
+    Kind.COUNT: formats.COUNT_FORMAT,
 }
 
 

@@ -10,7 +10,7 @@ from tracker.imports.files import Table
 from tracker.imports.mapping import TARGETS
 from tracker.contributions import OPEN_STATUSES
 from tracker.imports.rows import Problem
-from tracker.imports.run import ALREADY_IMPORTED, IMPORTED, ImportResult
+from tracker.imports.run import ALREADY_IMPORTED, ImportResult
 
 
 def reasons(problems) -> str:
