@@ -54,7 +54,7 @@ def upload():
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error):
     """Refused before the body is read: the message beside the file field, like any bad input."""
-    form = UploadForm(formdata=None, meta={"csrf": False})
+    form = UploadForm(formdata=None)  # with a fresh CSRF token, so the next try goes through
     limit = current_app.config["MAX_CONTENT_LENGTH"] / 1_048_576
     form.spreadsheet.errors = [f"The file is larger than the {limit:,.0f} MB allowed. Split it, or load it with "
                                "the command `flask --app tracker import-contributions`."]
