@@ -105,13 +105,19 @@ def fill_to(url: str, size: int, gaps: int) -> None:
 
 
 def raw_rows(url: str):
-    """(column names, DBAPI cursor) of the export's query compiled to plain SQL."""
+    """The export's query compiled to plain SQL, its rows straight from the DBAPI cursor
+    (a server-side cursor on PostgreSQL, as the export's ``yield_per`` uses)."""
     engine = create_engine(url)
     connection = engine.raw_connection()
-    sql = str(contributions_query().compile(engine, compile_kwargs={"literal_binds": True}))
-    cursor = connection.cursor(name="bench") if engine.dialect.name == "postgresql" else connection.cursor()
-    cursor.execute(sql)
-    return [c.name for c in contributions_query().selected_columns], cursor
+    try:
+        sql = str(contributions_query().compile(engine, compile_kwargs={"literal_binds": True}))
+        server_side = engine.dialect.name == "postgresql"
+        cursor = connection.cursor(name="bench") if server_side else connection.cursor()
+        cursor.execute(sql)
+        yield from cursor
+    finally:
+        connection.close()
+        engine.dispose()
 
 
 def bare_loop(rows, target: Path) -> int:
@@ -128,7 +134,7 @@ def bare_loop(rows, target: Path) -> int:
 
 
 def measure_raw(url: str, target: Path) -> int:
-    return bare_loop(raw_rows(url)[1], target)
+    return bare_loop(raw_rows(url), target)
 
 
 def measure_floor(url: str, target: Path) -> int:
@@ -154,8 +160,8 @@ def measure_export(url: str, target: Path) -> int:
 def measure_pandas(url: str, target: Path) -> int:
     import pandas
 
-    names, cursor = raw_rows(url)
-    frame = pandas.DataFrame.from_records(cursor.fetchall(), columns=names)
+    names = [column.name for column in contributions_query().selected_columns]
+    frame = pandas.DataFrame.from_records(list(raw_rows(url)), columns=names)
     frame.to_excel(target, index=False, sheet_name="Contributions")
     return len(frame)
 
