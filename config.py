@@ -33,6 +33,13 @@ class Config:
     TRACKER_SEED = os.environ.get("TRACKER_SEED", "ilo-cambodia")
     #: Largest request body accepted, in bytes (uploads included).
     MAX_CONTENT_LENGTH = _int("TRACKER_MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+    #: Largest uncompressed size an uploaded workbook may declare, in bytes (refuses zip bombs).
+    IMPORT_MAX_UNZIPPED_BYTES = _int("TRACKER_IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
+    #: Most rows one web import may hold; larger files go through `flask import-contributions`.
+    #: On SQLite an import holds the write lock while it runs (about 1 ms a row), so other saves wait.
+    IMPORT_MAX_ROWS = _int("TRACKER_IMPORT_MAX_ROWS", 10_000)
+    #: Hours an uploaded file is kept for its preview, confirmation and skipped-rows report.
+    IMPORT_KEEP_HOURS = _int("TRACKER_IMPORT_KEEP_HOURS", 24)
     #: Rows per page in long tables.
     PAGE_SIZE = _int("TRACKER_PAGE_SIZE", 50)
     WTF_CSRF_ENABLED = True

@@ -17,9 +17,10 @@ from tracker.figures import Totals, gap_figures
 
 def init_app(app: Flask) -> None:
     from tracker.backup import backup, restore
+    from tracker.imports.command import import_contributions
     from tracker.user_commands import users_group
 
-    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore, scheduler):
+    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore, scheduler, import_contributions):
         app.cli.add_command(command)
 
 

@@ -14,7 +14,7 @@ Definitions follow OCHA's Financial Tracking Service (the README repeats them):
 - gap if every pledge is honoured: max(0, requirement - funding - pledged).
 
 Every consumer (pages, JSON, CLI, jobs, workbooks) calls :func:`gap_figures`; nothing else
-adds up contributions.
+adds up contributions. :data:`DEFINITIONS` says the same in words for readers of workbooks.
 """
 from __future__ import annotations
 
@@ -23,12 +23,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
 from tracker.money import percent, usd
 
 FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
+
+#: Each figure and what it means, for people reading a report (workbooks' Notes sheets).
+DEFINITIONS = (
+    ("Requirement", "The revised requirement when the gap was revised, else the original requirement (US$)."),
+    ("Funding", "US$ of contributions that are committed (signed agreement) or paid. A committed contribution "
+                "counts at its committed US$ value, or at the US$ received if more has arrived. Cancelled "
+                "contributions count 0."),
+    ("Open pledges", "US$ of pledges (announced, not binding) not yet committed. Shown, never counted as funding."),
+    ("Received", "US$ actually paid in; a contribution marked paid counts as fully received."),
+    ("Shortfall", "max(0, requirement − funding): the unmet requirement."),
+    ("Surplus", "max(0, funding − requirement)."),
+    ("Coverage", "Funding ÷ requirement; may exceed 100 %."),
+    ("Shortfall if every pledge is honoured", "max(0, requirement − funding − open pledges)."),
+    ("US$ values", "Each contribution and payment is converted at its recorded rate (units per US$) and "
+                   "rounded half-to-even to the cent when recorded; totals are sums of those frozen cents."),
+    ("Totals", "Sums of each gap's own figures: one gap's surplus does not fill another's shortfall."),
+)
 
 
 class InDollars:
@@ -196,25 +213,34 @@ def figures_query() -> Select:
     return m.joined(query)
 
 
-def donor_figures_query() -> Select:
-    """A row per donor with its contributions summed by what they count as."""
+def donor_figures_query(gap_codes: Sequence[str] | None = None) -> Select:
+    """A row per donor with its contributions summed by what they count as.
+
+    With ``gap_codes``, only contributions to those gaps count, and only donors who made one
+    are listed (a workbook of one gap lists that gap's donors).
+    """
     m = _Measures()
-    query = (
-        select(
-            Donor.id, Donor.name, Donor.type, Donor.country,
-            _total(m.pledged), _total(m.committed), _total(m.paid), _total(m.cancelled), _total(m.received),
-            _total(m.live),
-        )
-        .outerjoin(Contribution, Contribution.donor_id == Donor.id)
-        .group_by(Donor.id)
-        .order_by(Donor.name_key)
+    joined = Contribution.donor_id == Donor.id
+    query = select(
+        Donor.id, Donor.name, Donor.type, Donor.country,
+        _total(m.pledged), _total(m.committed), _total(m.paid), _total(m.cancelled), _total(m.received),
+        _total(m.live),
     )
+    if gap_codes is not None:
+        in_gaps = select(Gap.id).where(Gap.code.in_(gap_codes))
+        joined = joined & Contribution.gap_id.in_(in_gaps)
+        scoped = aliased(Contribution)
+        query = query.where(Donor.id.in_(select(scoped.donor_id).where(scoped.gap_id.in_(in_gaps))))
+    query = query.outerjoin(Contribution, joined).group_by(Donor.id).order_by(Donor.name_key)
     return m.joined(query)
 
 
-def donor_figures(session: Session, donor_ids: Sequence[int] | None = None) -> list[DonorFigures]:
-    """Figures of every donor (or of ``donor_ids``), ordered by name."""
-    query = donor_figures_query()
+def donor_figures(
+    session: Session, donor_ids: Sequence[int] | None = None, gap_codes: Sequence[str] | None = None
+) -> list[DonorFigures]:
+    """Figures of every donor (or of ``donor_ids``), ordered by name; see
+    :func:`donor_figures_query` for ``gap_codes``."""
+    query = donor_figures_query(gap_codes)
     if donor_ids is not None:
         query = query.where(Donor.id.in_(donor_ids))
     return [

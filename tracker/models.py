@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -548,3 +549,43 @@ class JobSchedule(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     process: Mapped[str] = mapped_column(String(200))
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImportUpload(Base):
+    """A file uploaded for import, kept between preview and confirmation (and for the
+    skipped-rows report after it) under an unguessable token, until ``expires_at``.
+
+    Kept in the database rather than in memory or the instance folder, so that every web
+    worker on every machine sees it, and it goes when it expires.
+    """
+
+    __tablename__ = "import_upload"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    #: After the import: what was imported and which rows were skipped, why (JSON).
+    result: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportMapping(Base):
+    """The columns last chosen for files with a given set of headers, offered again next time."""
+
+    __tablename__ = "import_mapping"
+
+    header_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    columns: Mapped[str] = mapped_column(Text)  # JSON: {target: header}
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ImportedRow(Base):
+    """A spreadsheet row already imported, by its stable key, so importing the same file
+    again adds nothing twice."""
+
+    __tablename__ = "imported_row"
+
+    row_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), index=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

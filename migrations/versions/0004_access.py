@@ -1,14 +1,14 @@
 """Access: users, sign-in attempts, append-only audit trail
 
 Revision ID: 0004_access
-Revises: 0002_schedules
+Revises: 0003_imports
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0004_access'
-down_revision = '0002_schedules'
+down_revision = '0003_imports'
 branch_labels = None
 depends_on = None
 

@@ -30,9 +30,15 @@ SCHEDULER = [*FLASK, "scheduler"]
 
 
 def app_env(database_url: str, **settings) -> dict[str, str]:
-    """The environment of an app process on the test database, with ``settings`` on top."""
+    """The environment of an app process on the test database, with ``settings`` on top.
+
+    With the dev requirements installed (pandas, for the export benchmark), openpyxl imports
+    numpy, whose OpenBLAS starts a pool of math threads; held to one, so that counting threads
+    counts only what the app itself starts.
+    """
     return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TRACKER_SEED": "",
-            "PYTHONUNBUFFERED": "1", **{name: str(value) for name, value in settings.items()}}
+            "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1",
+            **{name: str(value) for name, value in settings.items()}}
 
 
 class AppProcess:

@@ -49,6 +49,15 @@ EXPECTED = {
     "jobs.index": ADMINS,
     "jobs.run_now": dict(ADMINS, admin=302),
     "api.job_runs": dict(ADMINS, anonymous=401),
+    "reports.index": STAFF,
+    "reports.status": STAFF,
+    "reports.contributions": STAFF,
+    "reports.statement": DONOR_A_OWN,
+    "imports.upload": EDITORS,
+    "imports.template": EDITORS,
+    "imports.columns": dict(EDITORS, editor=404, admin=404),  # no upload with this token
+    "imports.done": dict(EDITORS, editor=404, admin=404),
+    "imports.skipped": dict(EDITORS, editor=404, admin=404),
     "admin.audit_trail": ADMINS,
     "admin.users": ADMINS,
 }
@@ -62,7 +71,7 @@ def world(session):
     other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
     session.commit()
     return {"code": gap.code, "contribution_id": own.id, "donor_id": own.donor_id, "filename": "style.css",
-            "reminder_id": 1, "name": "recompute",
+            "reminder_id": 1, "name": "recompute", "token": "no-such-upload",
             "donor_a": own.donor_id, "donor_b": other.donor_id}
 
 

@@ -43,8 +43,8 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import (admin, auth, contributions, dashboard, donors, errors, filters, gaps, headers, jobs,
-                             outbox, schedules)
+    from tracker.web import (admin, auth, contributions, dashboard, donors, errors, filters, gaps, headers, imports,
+                             jobs, outbox, reports, schedules)
 
     csrf.init_app(app)
     auth.init_app(app)
@@ -52,5 +52,6 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, schedules.bp, donors.bp, outbox.bp, jobs.bp, admin.bp):
+    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, schedules.bp, donors.bp, outbox.bp, jobs.bp, admin.bp,
+                      reports.bp, imports.bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,38 @@
+"""Number formats and cell styles: how figures look to a finance officer.
+
+Money is written as numbers (never text) with a currency format, so the workbook can add it
+up; dates are real dates. The formats read the same in Excel and LibreOffice.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.numbers import FORMAT_DATE_YYYYMMDD2
+
+USD_FORMAT = '"US$ "#,##0.00'
+DATE_FORMAT = FORMAT_DATE_YYYYMMDD2  # "yyyy-mm-dd": what openpyxl gives a date by itself
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.00%"
+COUNT_FORMAT = "#,##0"
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+TOTAL_FONT = Font(bold=True)
+TOTAL_BORDER = Border(top=Side("thin"), bottom=Side("double"))
+TITLE_FONT = Font(bold=True, size=14)
+BAR_COLOUR = "2E7D4F"
+
+
+def places(amount: Decimal) -> int:
+    """Decimal places ``amount`` carries: the app hands amounts with their currency's places."""
+    return max(0, -amount.as_tuple().exponent)
+
+
+@lru_cache(maxsize=256)
+def amount_format(currency: str, decimal_places: int) -> str:
+    """A currency format such as ``"EUR "#,##0.00`` or ``"JPY "#,##0``."""
+    fraction = "." + "0" * decimal_places if decimal_places else ""
+    return f'"{currency} "#,##0{fraction}'

@@ -1,0 +1,61 @@
+"""The Summary sheet: one row per gap with a totals row of SUM formulas, coverage drawn as a
+data bar, and a native bar chart of funding against shortfall per gap."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import DataBarRule
+
+from reports import formats
+from reports.rows import GapRow
+from reports.sheets import GAPS
+from reports.tables import Placed, write_table
+
+#: Bar colours of the chart: funding as on the app's pages, shortfall in a muted red.
+FUNDING_COLOUR = "2E7D4F"
+SHORTFALL_COLOUR = "C0504D"
+
+
+def write_gaps(workbook: Workbook, gaps: Sequence[GapRow], title: str = GAPS.title) -> Placed:
+    """The gaps table with totals, data bar and chart, on a sheet called ``title``."""
+    placed = write_table(workbook, replace(GAPS, title=title), gaps, totals=True)
+    if placed.rows:
+        _coverage_bars(placed)
+        _funding_chart(placed)
+    return placed
+
+
+def _coverage_bars(placed: Placed) -> None:
+    column = placed.table.letter("coverage")
+    bars = DataBarRule(start_type="num", start_value=0, end_type="num", end_value=1, color=formats.BAR_COLOUR,
+                       showValue=True)
+    placed.sheet.conditional_formatting.add(f"{column}{placed.first_row}:{column}{placed.last_row}", bars)
+
+
+def _series(placed: Placed, field: str) -> Reference:
+    column = 1 + [c.field for c in placed.table.columns].index(field)
+    return Reference(placed.sheet, min_col=column, min_row=placed.first_row - 1, max_row=placed.last_row)
+
+
+def _funding_chart(placed: Placed) -> None:
+    """Stacked horizontal bars: funding then shortfall, which together make the requirement."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Funding and shortfall per gap (US$)"
+    chart.y_axis.title = "US$"
+    chart.y_axis.numFmt = "#,##0"
+    chart.y_axis.majorGridlines = None
+    chart.x_axis.scaling.orientation = "maxMin"  # first gap at the top, as in the table
+    for field, colour in (("funding", FUNDING_COLOUR), ("shortfall", SHORTFALL_COLOUR)):
+        chart.add_data(_series(placed, field), titles_from_data=True)
+        chart.series[-1].graphicalProperties.solidFill = colour
+        chart.series[-1].graphicalProperties.line.solidFill = colour
+    chart.set_categories(Reference(placed.sheet, min_col=1, min_row=placed.first_row, max_row=placed.last_row))
+    chart.width = 24
+    chart.height = min(40, 4 + 0.8 * placed.rows)
+    placed.sheet.add_chart(chart, f"A{(placed.totals_row or placed.last_row) + 3}")

@@ -1,0 +1,48 @@
+"""Plain rows for testing the builders without a database."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from reports.rows import ContributionRow, DonorRow, GapRow, Notes, PaymentRow, StatusReport
+
+
+def notes(**changes) -> Notes:
+    return Notes(**{"title": "Funding gap status", "as_of": datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc),
+                    "filters": [], "definitions": [("Funding", "Committed or paid.")], "source": "tests", **changes})
+
+
+def gap(code: str = "KHM-SME", **changes) -> GapRow:
+    fields = dict(code=code, title=f"Gap {code}", status="open", requirement=Decimal("720000.00"),
+                  funding=Decimal("250000.00"), pledged=Decimal("10000.00"), received=Decimal("100000.00"),
+                  shortfall=Decimal("470000.00"), surplus=Decimal("0.00"),
+                  gap_if_pledges_honoured=Decimal("460000.00"), coverage=Decimal("0.3472"), impact_count=1_500_000,
+                  impact_unit="workers", impact_indicator="N° of persons")
+    return GapRow(**{**fields, **changes})
+
+
+def contribution(number: int = 1, **changes) -> ContributionRow:
+    fields = dict(number=number, gap_code="KHM-SME", donor="Sweden", status="committed",
+                  decision_date=date(2026, 1, 15), amount=Decimal("1000.00"), currency="EUR", rate=Decimal("0.8"),
+                  rate_date=date(2026, 1, 15), usd=Decimal("1250.00"), received=Decimal("0.00"),
+                  reference=f"REF-{number}", note="", cancel_reason="")
+    return ContributionRow(**{**fields, **changes})
+
+
+def payment(**changes) -> PaymentRow:
+    fields = dict(contribution=1, gap_code="KHM-SME", donor="Sweden", date_received=date(2026, 2, 1),
+                  amount=Decimal("500.00"), currency="EUR", rate=Decimal("0.8"), usd=Decimal("625.00"), reference="")
+    return PaymentRow(**{**fields, **changes})
+
+
+def donor(**changes) -> DonorRow:
+    fields = dict(name="Sweden", type="government", country="Sweden", pledged=Decimal("0.00"),
+                  committed=Decimal("1250.00"), paid=Decimal("0.00"), funding=Decimal("1250.00"),
+                  received=Decimal("625.00"), cancelled=Decimal("0.00"), contributions=1)
+    return DonorRow(**{**fields, **changes})
+
+
+def status_report(**changes) -> StatusReport:
+    fields = dict(notes=notes(), gaps=[gap()], contributions=iter([contribution()]), payments=iter([payment()]),
+                  donors=[donor()])
+    return StatusReport(**{**fields, **changes})

@@ -1,0 +1,224 @@
+"""Importing contributions through the pages: upload, columns, preview, import — CSRF on."""
+from __future__ import annotations
+
+import io
+import re
+import time
+import tracemalloc
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.imports import files
+from tests.web.test_contributions import error_beside
+from tracker.figures import figures_of
+from tracker.models import Contribution, Donor, ImportUpload
+
+
+@pytest.fixture
+def gap(session):
+    made = factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    factories.add_contribution(session, made, "10.00", donor="Sweden")  # an existing donor, typed differently below
+    session.commit()
+    return made
+
+
+def count(session, model) -> int:
+    """Rows of ``model`` now; the test's transaction ends at once so the app can write (SQLite)."""
+    try:
+        return session.scalar(select(func.count()).select_from(model))
+    finally:
+        session.rollback()
+
+
+def upload(forms, content: bytes, name: str = "pledges.xlsx"):
+    """Upload ``content``; returns the columns page's address."""
+    response = forms.post("/import", {"spreadsheet": (io.BytesIO(content), name)})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    return response.headers["Location"]
+
+
+def chosen(page: str) -> dict:
+    """The columns form as the page presents it (selected options), ready to post back."""
+    fields = {}
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
+        fields[name] = next((g for g in selected.groups() if g is not None), "") if selected else ""
+    return fields
+
+
+def submit(forms, url: str, action: str, **changes):
+    page = forms.client.get(url).get_data(as_text=True)
+    return forms.post(url, {**chosen(page), **changes, action: "1"})
+
+
+def test_a_clean_file_is_previewed_then_imported_in_full(forms, session, gap):
+    url = upload(forms, files.workbook(files.CLEAN))
+    preview = submit(forms, url, "preview")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Ready to import" in page and "No problems" in page
+    assert count(session, Contribution) == 1  # the preview wrote nothing
+    done = submit(forms, url, "confirm")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/done")
+    assert count(session, Contribution) == 4
+    assert count(session, Donor) == 3  # "  sweden  " is the Sweden already on file
+    # 10.00 + 250,000.50 + 12,345.678 KWD at 0.307 (paid); the EUR pledge is not funding
+    assert figures_of(session, "KHM-SME").funding_cents == 1_000 + 25_000_050 + 4_021_393
+    assert figures_of(session, "KHM-SME").pledged_cents == 125_000
+
+
+def test_a_file_with_errors_lists_every_problem_and_writes_nothing(forms, session, gap):
+    url = upload(forms, files.workbook(files.WITH_ERRORS))
+    page = submit(forms, url, "preview").get_data(as_text=True)
+    problems = set(re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]+)</td>', page))
+    assert problems >= {("5", "Funding"), ("6", "Donor"), ("7", "Status"), ("7", "Decision date"), ("8", "Funding"),
+                        ("9", "Exchange rate")}
+    refused = submit(forms, url, "confirm")
+    assert refused.status_code == 400 and "Nothing was imported" in refused.get_data(as_text=True)
+    assert (count(session, Contribution), count(session, Donor)) == (1, 1)
+
+
+def test_the_same_file_twice_adds_nothing_twice(forms, session, gap):
+    content = files.csv_file(files.CLEAN)
+    submit(forms, upload(forms, content, "a.csv"), "confirm")
+    again = upload(forms, content, "a.csv")
+    page = submit(forms, again, "preview").get_data(as_text=True)
+    assert re.search(r"Already imported</dt><dd>3<", page)
+    assert submit(forms, again, "confirm").status_code == 302
+    assert count(session, Contribution) == 4
+
+
+def test_valid_rows_can_be_imported_and_the_skipped_rows_downloaded(forms, session, gap):
+    url = upload(forms, files.workbook(files.WITH_ERRORS))
+    done = submit(forms, url, "confirm", skip_invalid="y")
+    assert done.status_code == 302
+    assert count(session, Contribution) == 4
+    summary = forms.client.get(done.headers["Location"]).get_data(as_text=True)
+    report = forms.client.get(url + "/skipped.xlsx")
+    sheet = load_workbook(io.BytesIO(report.data))["Skipped rows"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("Row", *files.HEADERS, "Why it was skipped")
+    assert [r[0] for r in rows[1:]] == [5, 6, 7, 8, 9]
+    assert rows[1][1] == "Placeholder" and "Funding: The amount must be more than zero." in rows[1][-1]
+    assert "skipped.xlsx" in summary
+
+
+def test_the_columns_chosen_are_remembered_for_the_same_headers(forms, session, gap):
+    headers = ["Partner", "Project", "Pledge amount", "Ccy", "Stage", "Ref"]
+    rows = [["Japan", "KHM-SME", 100, "USD", "paid", "R1"]]
+    url = upload(forms, files.workbook(rows, headers))
+    submit(forms, url, "preview", column_amount="Pledge amount", column_reference="Ref")
+    later = upload(forms, files.workbook(rows, list(reversed(headers))))
+    assert chosen(forms.client.get(later).get_data(as_text=True))["column_reference"] == "Ref"
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"column_amount": ""}, "column_amount", "Choose the column that holds the amount."),
+    ({"column_gap": ""}, "default_gap", "choose the funding gap code for every row"),
+    ({"column_currency": "", "default_currency": "XYZ"}, "default_currency", "not an ISO 4217"),
+    ({"column_donor": "No such column"}, "column_donor", "no column “No such column”"),
+])
+def test_bad_column_choices_are_refused_beside_the_field(forms, session, gap, changes, field, message):
+    url = upload(forms, files.workbook(files.CLEAN))
+    response = submit(forms, url, "confirm", **changes)
+    assert response.status_code == 400
+    assert message in error_beside(response.get_data(as_text=True), field)
+    assert count(session, Contribution) == 1
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("pledges.xlsx", b"PK\x03\x04 broken", "damaged"),
+    ("pledges.pdf", b"%PDF", "Upload an Excel workbook"),
+])
+def test_an_unreadable_upload_is_refused_beside_the_field(forms, session, name, content, message):
+    response = forms.post("/import", {"spreadsheet": (io.BytesIO(content), name)})
+    assert response.status_code == 400
+    assert message in error_beside(response.get_data(as_text=True), "spreadsheet")
+    assert count(session, ImportUpload) == 0
+
+
+def test_a_zip_bomb_upload_is_refused_fast_with_bounded_memory(forms, session):
+    bomb = files.zip_bomb()
+    token = forms.token("/import")
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        response = forms.client.post("/import", data={"csrf_token": token,
+                                                      "spreadsheet": (io.BytesIO(bomb), "bomb.xlsx")})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 400
+    assert "would unpack to 1,024 MB" in error_beside(response.get_data(as_text=True), "spreadsheet")
+    assert time.perf_counter() - started < 2
+    assert peak < 64 * 1024 * 1024  # the upload's few MB, copied by the test client and the form; not the GiB
+    assert count(session, ImportUpload) == 0
+
+
+class HugeBody(io.RawIOBase):
+    """A request body of ``size`` bytes that exists only as it is read (never all in memory)."""
+
+    def __init__(self, size: int):
+        self.size, self.position = size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.position = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence] + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        length = min(len(buffer), self.size - self.position)
+        buffer[:length] = b"x" * length
+        self.position += length
+        return length
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(client, session):
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        response = client.post("/import", input_stream=HugeBody(1 << 40),
+                               content_type="multipart/form-data; boundary=x")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "larger than the 10 MB allowed" in error_beside(page, "spreadsheet")
+    assert 'name="csrf_token"' in page  # the next try can go through
+    assert time.perf_counter() - started < 1 and peak < 5 * 1024 * 1024
+
+
+def test_an_upload_without_its_csrf_token_is_refused(client, session):
+    response = client.post("/import", data={"spreadsheet": (io.BytesIO(files.workbook(files.CLEAN)), "a.xlsx")})
+    assert response.status_code == 400 and count(session, ImportUpload) == 0
+
+
+def test_an_unknown_or_expired_upload_is_a_404(client, session):
+    assert client.get("/import/not-a-token").status_code == 404
+
+
+def test_the_template_shows_the_expected_columns_and_imports_as_is(forms, session, gap):
+    response = forms.client.get("/import/template.xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Contributions", "How to fill"]
+    headers = [c.value for c in book["Contributions"][1]]
+    assert headers[:3] == ["Donor", "Funding gap code", "Amount"]
+    book["Contributions"].append(["Japan", "KHM-SME", 500, "USD", None, "committed", None, None, "T-1", None])
+    filled = io.BytesIO()
+    book.save(filled)
+    url = upload(forms, filled.getvalue(), "template.xlsx")
+    page = forms.client.get(url).get_data(as_text=True)
+    assert all(value for name, value in chosen(page).items() if name.startswith("column_"))
+    assert submit(forms, url, "confirm").status_code == 302
+    assert count(session, Contribution) == 2

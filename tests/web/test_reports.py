@@ -1,0 +1,214 @@
+"""The Excel downloads: every workbook opened with openpyxl and checked against the app's
+figures to the cent; totals recalculated by LibreOffice; hostile names kept as text."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import insert
+
+from reports import formats
+from reports.sheets import CONTRIBUTIONS, DONORS, GAPS, PAYMENTS
+from tests import factories
+from tests.libreoffice import round_trip
+from tests.web.test_contributions import error_beside
+from tracker.contributions import cancel_contribution
+from tracker.figures import Totals, donor_figures, gap_figures
+from tracker.models import Donor
+
+HOSTILE_NAMES = ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "Bell\x07 Foundation"]
+
+
+@pytest.fixture
+def ledger(session):
+    """Two gaps, four donors, contributions in three currencies, payments, a cancellation."""
+    sme = factories.add_gap(session, "KHM-SME", requirement="720000.00", impact_count=1_500_000,
+                            impact_unit="workers", impact_indicator="N° of persons with better access")
+    agri = factories.add_gap(session, "KHM-AGRI", requirement="15000000.00")
+    japan = factories.add_contribution(session, sme, "25000000", donor="Government of Japan", currency="JPY",
+                                       rate="151.37", reference="JP-1")
+    factories.add_payment(session, japan, "10000000", rate="150.11")
+    factories.add_contribution(session, sme, "1000.01", donor="Sweden", currency="EUR", rate="0.9173",
+                               status="pledged")
+    kuwait = factories.add_contribution(session, agri, "12345.678", donor="Kuwait Fund", currency="KWD",
+                                        rate="0.3071")
+    factories.add_payment(session, kuwait, "12345.678", rate="0.3069")
+    withdrawn = factories.add_contribution(session, agri, "5000.00", donor="Sweden")
+    cancel_contribution(session, withdrawn, "Withdrawn", withdrawn.version)
+    factories.add_contribution(session, agri, "333333.33", donor="ILO RBSA")
+    session.commit()
+
+
+def workbook(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return load_workbook(io.BytesIO(response.data)), response.data
+
+
+def cents(value) -> Decimal:
+    """A number read from a workbook, to the cent (openpyxl reads numbers as float or int)."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def records(sheet, table) -> list[dict]:
+    assert [c.value for c in sheet[1]] == [c.header for c in table.columns]
+    fields = [c.field for c in table.columns]
+    return [dict(zip(fields, row)) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] != "Total"]
+
+
+def test_the_status_workbook_agrees_with_the_app_to_the_cent(client, session, ledger):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    assert book.sheetnames == ["Summary", "Contributions", "Payments", "Donors", "Notes"]
+    summary = records(book["Summary"], GAPS)
+    app_figures = gap_figures(session)
+    assert [row["code"] for row in summary] == [f.code for f in app_figures]
+    for row, figures in zip(summary, app_figures):
+        for name in ("requirement", "funding", "pledged", "received", "shortfall", "surplus", "gap_if_pledges_honoured"):
+            assert cents(row[name]) == getattr(figures, f"{name}_usd"), (figures.code, name)
+        assert Decimal(str(row["coverage"])) * 100 == figures.coverage_pct
+    donors = records(book["Donors"], DONORS)
+    for row, figures in zip(donors, donor_figures(session), strict=True):
+        assert row["name"] == figures.name
+        for name in ("pledged", "committed", "paid", "funding", "received", "cancelled"):
+            assert cents(row[name]) == getattr(figures, f"{name}_usd"), (figures.name, name)
+    assert book["Summary"]["A2"].value == "KHM-AGRI" and book["Summary"]["L3"].value == 1_500_000
+
+
+def test_every_contribution_and_payment_is_listed_in_its_currency(client, session, ledger):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    contributions = records(book["Contributions"], CONTRIBUTIONS)
+    assert len(contributions) == 5
+    japan = next(r for r in contributions if r["reference"] == "JP-1")
+    assert (japan["amount"], japan["currency"], cents(japan["usd"]), japan["received"]) == (
+        25_000_000, "JPY", Decimal("165158.22"), 10_000_000)
+    row = next(book["Contributions"].iter_rows(min_row=2, max_row=2))
+    assert row[5].number_format in {'"JPY "#,##0', '"EUR "#,##0.00', '"KWD "#,##0.000', '"USD "#,##0.00'}
+    assert row[9].number_format == formats.USD_FORMAT and row[4].is_date
+    cancelled = next(r for r in contributions if r["status"] == "cancelled")
+    assert cancelled["cancel_reason"] == "Withdrawn"
+    payments = records(book["Payments"], PAYMENTS)
+    assert sorted((p["currency"], Decimal(str(p["amount"]))) for p in payments) == [
+        ("JPY", Decimal("10000000")), ("KWD", Decimal("12345.678"))]
+
+
+def test_libreoffice_recalculates_the_totals_to_the_apps_totals(client, session, ledger, tmp_path):
+    _, content = workbook(client, "/reports/status.xlsx")
+    _, values = round_trip(content, tmp_path)
+    summary = values["Summary"]
+    totals_row = next(row for row in summary.iter_rows(values_only=True) if row[0] == "Total")
+    total = dict(zip([c.field for c in GAPS.columns], totals_row))
+    expected = Totals.of(gap_figures(session))
+    for name in ("requirement", "funding", "pledged", "received", "shortfall", "surplus", "gap_if_pledges_honoured"):
+        assert cents(total[name]) == getattr(expected, f"{name}_usd"), name
+    assert round(Decimal(str(total["coverage"])) * 100, 2) == expected.coverage_pct
+    donor_totals = next(row for row in values["Donors"].iter_rows(values_only=True) if row[0] == "Total")
+    assert cents(donor_totals[6]) == expected.funding_usd
+
+
+@pytest.fixture
+def hostile(session):
+    gap = factories.add_gap(session, "KHM-SME")
+    for name in HOSTILE_NAMES:
+        factories.add_contribution(session, gap, "10.00", donor=name, reference=name[:100])
+    # The forms trim names, so a tab-led name only arrives from elsewhere (older data, direct SQL).
+    session.execute(insert(Donor).values(name="\tTab-led Trust", name_key="tab-led trust", type="other"))
+    session.flush()
+    tab = session.query(Donor).filter_by(name_key="tab-led trust").one()
+    factories.add_contribution(session, gap, "10.00", donor=tab.name)
+    session.commit()
+
+
+def donor_cells(book) -> dict:
+    sheet = book["Contributions"]
+    return {row[2].value: row[2] for row in sheet.iter_rows(min_row=2)}
+
+
+EXPECTED_TEXT = ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "Bell Foundation", "\tTab-led Trust"]
+
+
+def test_hostile_donor_names_are_literal_text_with_no_formula(client, hostile):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    cells = donor_cells(book)
+    assert sorted(cells) == sorted(EXPECTED_TEXT)
+    for text, cell in cells.items():
+        assert cell.data_type == "s", text
+    assert all(cells[t].quotePrefix for t in EXPECTED_TEXT if t[0] in "=+-@\t")
+    assert not [cell for sheet in book for row in sheet.iter_rows() for cell in row
+                if cell.data_type == "f" and not str(cell.value).startswith(("=SUM(", '=IF('))]
+
+
+def test_hostile_donor_names_stay_text_after_libreoffice_saves_the_file(client, hostile, tmp_path):
+    _, content = workbook(client, "/reports/status.xlsx")
+    written, values = round_trip(content, tmp_path)
+    assert sorted(donor_cells(written)) == sorted(EXPECTED_TEXT)
+    assert all(cell.data_type == "s" for cell in donor_cells(written).values())
+    assert sorted(donor_cells(values)) == sorted(EXPECTED_TEXT)
+
+
+def test_a_gap_filter_narrows_every_sheet(client, ledger):
+    book, _ = workbook(client, "/reports/status.xlsx?gap=KHM-SME")
+    assert [r["code"] for r in records(book["Summary"], GAPS)] == ["KHM-SME"]
+    assert {r["gap_code"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"KHM-SME"}
+    assert sorted(r["name"] for r in records(book["Donors"], DONORS)) == ["Government of Japan", "Sweden"]
+    notes = {row[0]: row[1] for row in book["Notes"].iter_rows(values_only=True) if row and len(row) > 1}
+    assert notes["Funding gap"].startswith("KHM-SME")
+
+
+def test_status_and_dates_narrow_the_listings(client, ledger):
+    book, _ = workbook(client, "/reports/status.xlsx?status=pledged&date_from=2026-01-01&date_to=2026-01-31")
+    assert [r["status"] for r in records(book["Contributions"], CONTRIBUTIONS)] == ["pledged"]
+    assert records(book["Payments"], PAYMENTS) == []
+    assert len(records(book["Summary"], GAPS)) == 2
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ("gap=NOPE", "gap", "no funding gap with the code NOPE"),
+    ("donor=abc", "donor", "Pick a donor"),
+    ("donor=999", "donor", "Pick a donor"),
+    ("donor=99999999999999999999", "donor", "Pick a donor"),
+    ("status=lost", "status", "Choose pledged, committed, paid or cancelled"),
+    ("date_from=01/02/2026", "date_from", "YYYY-MM-DD"),
+    ("date_from=2026-03-01&date_to=2026-02-01", "date_to", "cannot be before the start date"),
+])
+def test_a_bad_filter_is_a_400_beside_its_field(client, ledger, query, field, message):
+    response = client.get(f"/reports/status.xlsx?{query}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in error_beside(page, field)
+
+
+def test_the_contributions_export_lists_the_selection(client, ledger):
+    book, _ = workbook(client, "/reports/contributions.xlsx?gap=KHM-AGRI")
+    assert book.sheetnames == ["Contributions", "Notes"]
+    assert book["Contributions"]["J2"].number_format == formats.USD_FORMAT and book["Contributions"]["E2"].is_date
+    assert {r["gap_code"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"KHM-AGRI"}
+
+
+def test_a_donor_statement_agrees_with_the_app(client, session, ledger):
+    japan = next(f for f in donor_figures(session) if f.name == "Government of Japan")
+    book, _ = workbook(client, f"/donors/{japan.donor_id}/statement.xlsx")
+    assert book.sheetnames == ["Donor", "Contributions", "Payments", "Gaps funded", "Notes"]
+    [donor] = records(book["Donor"], DONORS)
+    assert cents(donor["funding"]) == japan.funding_usd and cents(donor["received"]) == japan.received_usd
+    assert book["Donor"]["G2"].number_format == formats.USD_FORMAT
+    assert book["Contributions"]["F2"].number_format == '"JPY "#,##0' and book["Payments"]["D2"].is_date
+    assert {r["donor"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"Government of Japan"}
+    [gap] = records(book["Gaps funded"], GAPS)
+    sme = next(f for f in gap_figures(session) if f.code == "KHM-SME")
+    assert (gap["code"], cents(gap["shortfall"])) == ("KHM-SME", sme.shortfall_usd)
+
+
+def test_an_unknown_donor_has_no_statement(client):
+    assert client.get("/donors/999/statement.xlsx").status_code == 404
+    assert client.get("/donors/99999999999999999999/statement.xlsx").status_code == 404
+
+
+def test_download_buttons_are_on_the_dashboard_gap_and_donor_pages(client, session, ledger):
+    assert 'href="/reports/status.xlsx"' in client.get("/").get_data(as_text=True)
+    assert 'href="/reports/status.xlsx?gap=KHM-SME"' in client.get("/gaps/KHM-SME").get_data(as_text=True)
+    donor_id = donor_figures(session)[0].donor_id
+    assert f'href="/donors/{donor_id}/statement.xlsx"' in client.get(f"/donors/{donor_id}").get_data(as_text=True)

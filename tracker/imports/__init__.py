@@ -1,0 +1,9 @@
+"""Importing contributions from a spreadsheet (.xlsx or .csv), all or nothing.
+
+- ``files``: reading an upload into headers and rows, refusing zip bombs and oversized files;
+- ``mapping``: which column holds what, guessed from headers and remembered per header set;
+- ``rows``: one row's cells into a checked entry, with every problem named;
+- ``run``: recording the entries through the same services as the form, in one transaction;
+- ``uploads``: keeping an upload between preview and confirmation;
+- ``command``: ``flask import-contributions`` for bulk loads.
+"""

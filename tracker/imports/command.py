@@ -1,0 +1,101 @@
+"""``flask import-contributions``: the web import's checks and report, for bulk loads."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from tracker import db, money
+from tracker.imports import mapping
+from tracker.imports.files import UnreadableFile, read_table
+from tracker.imports.report import problem_lines, summary, write_skipped_report
+from tracker.imports.rows import STATUS_WORDS
+from tracker.imports.run import ImportConflict, run_import
+
+
+def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    columns = {}
+    for pair in pairs:
+        target, _, header = pair.partition("=")
+        if target not in mapping.TARGET_NAMES or not header:
+            raise click.BadParameter(f"{pair!r}: use TARGET=HEADER with TARGET one of "
+                                     f"{', '.join(mapping.TARGET_NAMES)}.", param_hint="--column")
+        columns[target] = header
+    return columns
+
+
+def _status(value: str | None) -> str | None:
+    if value is None:
+        return None
+    found = STATUS_WORDS.get(" ".join(value.casefold().split()))
+    if found is None:
+        raise click.BadParameter("use pledged, committed or paid.", param_hint="--status")
+    return found.value
+
+
+@click.command("import-contributions")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--gap", help="Funding gap code for rows that carry none.")
+@click.option("--currency", help="ISO 4217 currency for rows that carry none.")
+@click.option("--status", help="Status (pledged, committed, paid) for rows that carry none.")
+@click.option("--column", "column_pairs", multiple=True, metavar="TARGET=HEADER",
+              help=f"Which column holds what; TARGET is one of {', '.join(mapping.TARGET_NAMES)}. "
+                   "Columns not given are guessed from the headers (or taken from the last import of a "
+                   "file with the same headers).")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the others (listed).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the skipped rows with their reasons to this .xlsx file.")
+def import_contributions(file: Path, gap, currency, status, column_pairs, skip_invalid, dry_run, report_path):
+    """Import contributions from FILE (.xlsx or .csv), all or nothing unless --skip-invalid.
+
+    Exits non-zero when nothing was imported (or, with --dry-run, when nothing would be).
+    """
+    if currency is not None:
+        try:
+            currency = money.currency(currency).code
+        except money.MoneyError as error:
+            raise click.BadParameter(str(error), param_hint="--currency") from None
+    try:
+        table = read_table(file.name, file.read_bytes(), max_unzipped=current_app.config["IMPORT_MAX_UNZIPPED_BYTES"])
+    except UnreadableFile as error:
+        raise click.ClickException(str(error)) from None
+    with db.new_session(write=True) as session:
+        chosen = mapping.Mapping({**mapping.remembered(session, table.headers), **_columns(column_pairs)},
+                                 gap=gap.upper() if gap else None, currency=currency, status=_status(status))
+        refused = chosen.problems(table.headers)
+        if refused:
+            raise click.ClickException(" ".join(p.message for p in refused) + " (see --column, --gap, --currency, --status)")
+        click.echo("Columns: " + ", ".join(f"{t}={h}" for t, h in chosen.columns.items()))
+        try:
+            result = run_import(session, table, chosen, skip_invalid=skip_invalid)
+        except ImportConflict as conflict:
+            raise click.ClickException(str(conflict)) from None
+        if result.complete and not dry_run:
+            mapping.remember(session, table.headers, chosen.columns)
+            session.commit()
+        else:
+            session.rollback()
+    for line in problem_lines(result.problems):
+        click.echo(line, err=True)
+    outcome = summary(result)
+    if report_path is not None and outcome["skipped"]:
+        with report_path.open("wb") as handle:
+            write_skipped_report(handle, table, outcome, file.name)
+        click.echo(f"Skipped rows and reasons: {report_path}")
+    click.echo(_said(result, outcome, dry_run))
+    if outcome["imported"] == 0:
+        raise SystemExit(1)
+
+
+def _said(result, outcome: dict, dry_run: bool) -> str:
+    """The last line of the report: what happened, or with --dry-run what would."""
+    if not result.complete:
+        return (f"Nothing {'would be' if dry_run else 'was'} imported: {len(outcome['skipped'])} row(s) have "
+                "problems (listed above). Fix them, or use --skip-invalid to import the valid rows only.")
+    said = (f"{outcome['imported']} contribution(s) {'would be ' if dry_run else ''}imported; "
+            f"{outcome['already_imported']} row(s) already imported; {len(outcome['skipped'])} row(s) skipped.")
+    return said + (" Dry run: nothing was written." if dry_run else "")

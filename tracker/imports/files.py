@@ -1,0 +1,131 @@
+"""Reading an uploaded spreadsheet into a header row and data rows.
+
+Workbooks are zip files whose parts may inflate a thousandfold: before openpyxl reads one,
+the sizes its zip directory declares are added up and a workbook beyond the cap is refused.
+Python's zipfile never inflates a part past its declared size (a part that lies fails its
+CRC check), so the declared total bounds what reading can cost. openpyxl parses the XML with
+defusedxml (installed with the app), which refuses entity expansion attacks.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+#: Parts a genuine workbook never comes near; more is a crafted file.
+MAX_ZIP_ENTRIES = 10_000
+#: The sheet the template workbook puts the rows on; otherwise the first sheet is read.
+TEMPLATE_SHEET = "Contributions"
+
+Cell = str | int | float | datetime | bool | None
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be imported; the message tells the user what to do."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A spreadsheet's header row and its non-empty data rows, numbered as the user sees them."""
+
+    headers: tuple[str, ...]
+    rows: list[tuple[int, tuple[Cell, ...]]]
+
+    def row(self, number: int) -> tuple[Cell, ...] | None:
+        return next((cells for n, cells in self.rows if n == number), None)
+
+
+def read_table(filename: str, content: bytes, *, max_unzipped: int, max_rows: int | None = None) -> Table:
+    """The table in ``content``, a .xlsx or .csv file, or ``UnreadableFile`` saying why not."""
+    if not content:
+        raise UnreadableFile("The file is empty.")
+    if zipfile.is_zipfile(io.BytesIO(content)):
+        raw_rows = _workbook_rows(content, max_unzipped)
+    elif filename.lower().endswith(".xlsx"):
+        raise UnreadableFile("This .xlsx file is damaged or is not really an Excel workbook.")
+    elif filename.lower().endswith((".csv", ".txt")):
+        raw_rows = _csv_rows(content)
+    else:
+        raise UnreadableFile("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")
+    return _table(raw_rows, max_rows)
+
+
+def _workbook_rows(content: bytes, max_unzipped: int):
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile:
+        raise UnreadableFile("This .xlsx file is damaged or is not really an Excel workbook.") from None
+    declared = sum(part.file_size for part in parts)
+    if len(parts) > MAX_ZIP_ENTRIES or declared > max_unzipped:
+        raise UnreadableFile(
+            f"This workbook would unpack to {declared / 1_048_576:,.0f} MB, more than the "
+            f"{max_unzipped / 1_048_576:,.0f} MB allowed. Remove unused sheets, or save the rows as CSV."
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a malformed file; all mean the same to the user
+        raise UnreadableFile("This file could not be read as an Excel workbook (.xlsx). "
+                             "Save it from Excel or LibreOffice as .xlsx, or as CSV.") from None
+    try:
+        sheet = workbook[TEMPLATE_SHEET] if TEMPLATE_SHEET in workbook.sheetnames else workbook.worksheets[0]
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _csv_rows(content: bytes):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile("This CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8”.") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), dialect)
+    except csv.Error as error:
+        raise UnreadableFile(f"This CSV file is malformed: {error}.") from None
+
+
+def _table(raw_rows, max_rows: int | None) -> Table:
+    """Header from the first non-empty row; empty rows skipped; trailing empty cells dropped."""
+    numbered = ((number, _trimmed(row)) for number, row in enumerate(raw_rows, start=1))
+    numbered = ((number, row) for number, row in numbered if row)
+    first = next(numbered, None)
+    if first is None:
+        raise UnreadableFile("The file has no rows.")
+    headers = _headers(first[1])
+    limit = None if max_rows is None else max_rows + 1
+    rows = list(islice(numbered, limit))
+    if max_rows is not None and len(rows) > max_rows:
+        raise UnreadableFile(f"The file has more than {max_rows:,} rows. Split it, or load it with the "
+                             "command `flask --app tracker import-contributions`.")
+    if not rows:
+        raise UnreadableFile("The file has a header row but no rows under it.")
+    return Table(headers, rows)
+
+
+def _trimmed(row) -> tuple[Cell, ...]:
+    cells = [None if (isinstance(c, str) and not c.strip()) else c for c in row]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return tuple(cells)
+
+
+def _headers(row: tuple[Cell, ...]) -> tuple[str, ...]:
+    headers = tuple(" ".join(str(c).split()) if c is not None else f"Column {get_column_letter(i)}"
+                    for i, c in enumerate(row, start=1))
+    seen = set()
+    for header in headers:
+        if header.casefold() in seen:
+            raise UnreadableFile(f"Two columns are both headed “{header}”; rename one and upload the file again.")
+        seen.add(header.casefold())
+    return headers

@@ -1,0 +1,172 @@
+"""Recording an imported file's rows through the ledger's own services, all or nothing.
+
+Every row goes through ``find_or_add_donor`` (once per donor) and ``record_contribution``,
+exactly as a form post does, inside a savepoint of its own: a row that breaks a rule is rolled back alone and
+its problem kept, and the next row goes on, so one pass finds every problem in the file. The
+caller owns the transaction: it commits when the result is complete (no problems, or the
+user chose to skip the invalid rows) and rolls back otherwise; a preview always rolls back.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.contributions import ContributionInput, record_contribution
+from tracker.donors import find_or_add_donor, name_key
+from tracker.errors import InvalidInput
+from tracker.imports.files import Table
+from tracker.imports.mapping import Mapping
+from tracker.imports.rows import Entry, Problem, parse_row, row_key
+from tracker.models import Donor, Gap, GapStatus, ImportedRow
+
+#: Fields of the services' ``InvalidInput`` and the import column they concern.
+_TARGET_OF_FIELD = {"new_donor": "donor", "donor_type": "donor", "donor_id": "donor", "amount": "amount",
+                    "currency": "currency", "rate": "rate", "rate_date": "rate_date", "status": "status",
+                    "decision_date": "decision_date", "reference": "reference", "note": "note", "gap": "gap"}
+
+IMPORTED, ALREADY_IMPORTED, SKIPPED = "imported", "already imported", "skipped"
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    row: int
+    outcome: str
+    entry: Entry | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class ImportResult:
+    """Each row's outcome. ``complete`` when it may be committed as it stands."""
+
+    skip_invalid: bool
+    outcomes: list[RowOutcome] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for o in self.outcomes for p in o.problems]
+
+    @property
+    def skipped(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.outcome == SKIPPED]
+
+    @property
+    def complete(self) -> bool:
+        return self.skip_invalid or not self.skipped
+
+    @property
+    def imported(self) -> int:
+        """Contributions this import adds once committed (none if it cannot be committed)."""
+        return self.count(IMPORTED) if self.complete else 0
+
+
+class ImportConflict(Exception):
+    """Another import recorded some of the same rows at the same moment; nothing was kept."""
+
+
+class _Lookups:
+    """What a run looks up once rather than per row: gaps by code, donors by name, and which
+    row keys were imported before (fetched in chunks of ``KEY_CHUNK``)."""
+
+    KEY_CHUNK = 500
+
+    def __init__(self, session: Session, keys: list[str]):
+        self.session, self.gaps, self.donors = session, {}, {}
+        self.imported = set()
+        for start in range(0, len(keys), self.KEY_CHUNK):
+            chunk = keys[start:start + self.KEY_CHUNK]
+            self.imported.update(session.scalars(select(ImportedRow.row_key).where(ImportedRow.row_key.in_(chunk))))
+
+    def open_gap(self, code: str) -> Gap:
+        if code not in self.gaps:
+            self.gaps[code] = self.session.scalar(select(Gap).where(Gap.code == code))
+        gap = self.gaps[code]
+        if gap is None:
+            raise InvalidInput("gap", f"There is no funding gap with the code {code}.")
+        if gap.status != GapStatus.OPEN:
+            raise InvalidInput("gap", f"The funding gap {code} is closed.")
+        return gap
+
+    def donor(self, name: str) -> Donor:
+        """The donor by that name, through ``find_or_add_donor`` the first time it appears."""
+        return self.donors.get(name_key(name)) or find_or_add_donor(self.session, name)
+
+    def remember_donor(self, donor: Donor) -> None:
+        """Called once a row is recorded: a donor added by a row that was rolled back is gone."""
+        self.donors[donor.name_key] = donor
+
+
+def run_import(session: Session, table: Table, mapping: Mapping, *, skip_invalid: bool = False) -> ImportResult:
+    """Record every valid row of ``table``; the caller commits or rolls back (see module doc).
+
+    Raises ``ImportConflict`` when a concurrent import of the same rows won the race.
+    """
+    parsed = [parse_row(number, table.headers, cells, mapping) for number, cells in table.rows]
+    keys = _row_keys(parsed)
+    lookups = _Lookups(session, [k for k in keys if k is not None])
+    result, recorded = ImportResult(skip_invalid), []
+    for entry, key in zip(parsed, keys):
+        if isinstance(entry, list):
+            result.outcomes.append(RowOutcome(entry[0].row, SKIPPED, problems=tuple(entry)))
+        elif key in lookups.imported:
+            result.outcomes.append(RowOutcome(entry.row, ALREADY_IMPORTED, entry))
+        else:
+            outcome, contribution_id = _record(session, lookups, entry, mapping)
+            result.outcomes.append(outcome)
+            if contribution_id is not None:
+                recorded.append({"row_key": key, "contribution_id": contribution_id})
+    _keep_keys(session, recorded)
+    return result
+
+
+def _row_keys(parsed: list) -> list[str | None]:
+    """Each parsed row's stable key (None for rows with problems); see ``rows.row_key``."""
+    occurrences, keys = Counter(), []
+    for entry in parsed:
+        if isinstance(entry, list):
+            keys.append(None)
+            continue
+        identity = entry.identity()
+        occurrences[identity] += 1
+        keys.append(row_key(identity, occurrences[identity]))
+    return keys
+
+
+def _record(session: Session, lookups: _Lookups, entry: Entry, mapping: Mapping) -> tuple[RowOutcome, int | None]:
+    """One row through the services in a savepoint of its own: (outcome, contribution id)."""
+    try:
+        with session.begin_nested():
+            donor = lookups.donor(entry.donor)
+            contribution = record_contribution(session, lookups.open_gap(entry.gap_code), ContributionInput(
+                donor=donor, status=entry.status, amount=entry.amount, currency=entry.currency, rate=entry.rate,
+                rate_date=entry.rate_date, decision_date=entry.decision_date, reference=entry.reference,
+                note=entry.note,
+            ))
+    except InvalidInput as error:
+        column = mapping.column(_TARGET_OF_FIELD[error.field]) if error.field in _TARGET_OF_FIELD else "(whole row)"
+        return RowOutcome(entry.row, SKIPPED, entry, (Problem(entry.row, column, error.message),)), None
+    except (DataError, OverflowError):  # e.g. a tiny rate making the US$ value too large for the database
+        problem = Problem(entry.row, mapping.column("rate"), "The US$ value is too large to store; check the "
+                                                             "amount and the exchange rate.")
+        return RowOutcome(entry.row, SKIPPED, entry, (problem,)), None
+    lookups.remember_donor(donor)
+    return RowOutcome(entry.row, IMPORTED, entry), contribution.id
+
+
+def _keep_keys(session: Session, recorded: list[dict]) -> None:
+    """Store the keys of the recorded rows in one statement, so the next import skips them."""
+    if not recorded:
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(ImportedRow), recorded)
+    except IntegrityError:
+        raise ImportConflict("Another import of the same rows finished a moment ago, so nothing was imported "
+                             "now. Preview again to see what is left to import.") from None

@@ -1,0 +1,149 @@
+"""Importing contributions from a spreadsheet: upload → columns → preview → import.
+
+The upload is kept in the database under a random token (``tracker.imports.uploads``) so
+that any web worker can serve the next step. Nothing is written to the ledger until the user
+presses Import; then every row is recorded in the request's one transaction, or none is.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from tracker.access import EDITORS, allow
+from tracker.imports import mapping, uploads
+from tracker.imports.files import UnreadableFile, read_table
+from tracker.imports.report import summary, write_skipped_report, write_template
+from tracker.imports.run import ImportConflict, run_import
+from tracker.models import Gap, GapStatus
+from tracker.web import render_form, session
+from tracker.web.import_forms import MappingForm, UploadForm
+from tracker.web.reports import send_workbook
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+
+def _read(filename: str, content: bytes):
+    return read_table(filename, content, max_unzipped=current_app.config["IMPORT_MAX_UNZIPPED_BYTES"],
+                      max_rows=current_app.config["IMPORT_MAX_ROWS"])
+
+
+def _upload_or_404(token: str):
+    found = uploads.find_upload(session(), token)
+    if found is None:
+        abort(404, description="This upload has expired or does not exist. Upload the file again.")
+    return found
+
+
+@bp.route("", methods=["GET", "POST"])
+@allow(EDITORS)
+def upload():
+    form = UploadForm()
+    if form.validate_on_submit():
+        file = form.spreadsheet.data
+        content = file.read()
+        try:
+            _read(file.filename, content)
+        except UnreadableFile as error:
+            form.spreadsheet.errors = [str(error)]
+            return render_form("import_upload.html", form)
+        kept = uploads.store_upload(session(), file.filename, content, current_app.config["IMPORT_KEEP_HOURS"])
+        session().commit()
+        return redirect(url_for("imports.columns", token=kept.token))
+    return render_form("import_upload.html", form)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    """Refused before the body is read: the message beside the file field, like any bad input."""
+    form = UploadForm(formdata=None)  # with a fresh CSRF token, so the next try goes through
+    limit = current_app.config["MAX_CONTENT_LENGTH"] / 1_048_576
+    form.spreadsheet.errors = [f"The file is larger than the {limit:,.0f} MB allowed. Split it, or load it with "
+                               "the command `flask --app tracker import-contributions`."]
+    return render_form("import_upload.html", form, 413)
+
+
+@bp.get("/template.xlsx")
+@allow(EDITORS)
+def template():
+    return send_workbook(write_template, "contributions-import-template.xlsx")
+
+
+def _gap_choices():
+    return list(session().execute(
+        select(Gap.code, Gap.code + " — " + Gap.title).where(Gap.status == GapStatus.OPEN.value).order_by(Gap.code)))
+
+
+def _stored_table(kept):
+    """The table of a kept upload; a file the current limits refuse is a 400, never a 500."""
+    try:
+        return _read(kept.filename, kept.content)
+    except UnreadableFile as error:
+        abort(400, description=f"{error} Upload the file again.")
+
+
+def _page(form: MappingForm, kept, table, status: int | None = None, result=None, refused: bool = False):
+    return render_form("import_columns.html", form, status, upload=kept, table=table, result=result,
+                       refused=refused)
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@allow(EDITORS)
+def columns(token: str):
+    """Choose the columns; Preview runs the import and rolls it back, Import keeps it."""
+    kept = _upload_or_404(token)
+    table = _stored_table(kept)
+    form = MappingForm(table.headers, _gap_choices())
+    if not form.is_submitted():
+        form.fill(mapping.remembered(session(), table.headers))
+        return _page(form, kept, table)
+    chosen = form.mapping()
+    if form.validate():
+        for problem in chosen.problems(table.headers):
+            form.add_error(problem)
+    if form.errors:
+        return _page(form, kept, table)
+    return _preview_or_import(form, kept, table, chosen)
+
+
+def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
+    importing = bool(form.confirm.data)
+    try:
+        result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data)
+    except ImportConflict as conflict:
+        session().rollback()
+        form.form_errors.append(str(conflict))
+        return _page(form, kept, table, 409)
+    written = importing and result.complete
+    if not written:
+        session().rollback()  # a preview, or an import refused for its problems: no row stays
+    mapping.remember(session(), table.headers, chosen.columns)
+    if written:
+        uploads.record_result(kept, summary(result))
+    session().commit()
+    if not written:
+        return _page(form, kept, table, 400 if importing else 200, result, refused=importing)
+    flash(f"{result.imported} contribution(s) imported.", "success")
+    return redirect(url_for("imports.done", token=kept.token))
+
+
+@bp.get("/<token>/done")
+@allow(EDITORS)
+def done(token: str):
+    kept = _upload_or_404(token)
+    outcome = uploads.result_of(kept)
+    if outcome is None:
+        return redirect(url_for("imports.columns", token=token))
+    return render_template("import_done.html", upload=kept, outcome=outcome)
+
+
+@bp.get("/<token>/skipped.xlsx")
+@allow(EDITORS)
+def skipped(token: str):
+    kept = _upload_or_404(token)
+    outcome = uploads.result_of(kept)
+    if outcome is None:
+        abort(404, description="This file has not been imported yet.")
+    table = _stored_table(kept)
+    return send_workbook(lambda handle: write_skipped_report(handle, table, outcome, kept.filename),
+                         "skipped-rows.xlsx")

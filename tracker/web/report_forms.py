@@ -1,0 +1,65 @@
+"""The filters of the Excel reports, read from the query string. A bad value answers 400 with
+the message beside its field, as on every form."""
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy import select
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from tracker import donors
+from tracker.exports import ReportFilters
+from tracker.gaps import get_gap
+from tracker.models import ContributionStatus, Donor, Gap
+from tracker.web import session
+from tracker.web.forms import DATE_MESSAGE, Form, options
+
+
+#: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
+MAX_ID = 2**31 - 1
+
+
+class ReportFiltersForm(Form):
+    """GET form (no CSRF token: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    gap = SelectField("Funding gap", choices=[], validate_choice=False)
+    donor = SelectField("Donor", choices=[], validate_choice=False)
+    status = SelectField("Contribution status", validate_choice=False, choices=options(
+        [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
+    date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
+    date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
+
+    def __init__(self):
+        super().__init__(formdata=request.args)
+        gaps = session().execute(select(Gap.code, Gap.title).order_by(Gap.code))
+        self.gap.choices = options([("", "All gaps"), *((code, f"{code} — {title}") for code, title in gaps)])
+        self.donor.choices = options([("", "All donors"), *donors.donor_choices(session())])
+
+    def validate_gap(self, field):
+        if field.data and get_gap(session(), field.data) is None:
+            raise ValidationError(f"There is no funding gap with the code {field.data}.")
+
+    def validate_donor(self, field):
+        if not field.data:
+            return
+        if not field.data.isdigit() or int(field.data) > MAX_ID or session().get(Donor, int(field.data)) is None:
+            raise ValidationError("Pick a donor from the list.")
+
+    def validate_status(self, field):
+        if field.data and field.data not in {s.value for s in ContributionStatus}:
+            raise ValidationError("Choose pledged, committed, paid or cancelled.")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date cannot be before the start date.")
+
+    def filters(self) -> ReportFilters:
+        """The validated filters (call after ``validate()``)."""
+        return ReportFilters(
+            gap_code=self.gap.data.upper() if self.gap.data else None,
+            donor_id=int(self.donor.data) if self.donor.data else None,
+            status=self.status.data or None, date_from=self.date_from.data, date_to=self.date_to.data,
+        )

@@ -1,0 +1,94 @@
+"""Excel downloads: the status workbook, the contributions export, donor statements.
+
+A workbook is written to an anonymous temporary file as its rows stream from the database,
+then sent from that file in chunks: neither the rows nor the file are ever held in memory.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from typing import IO
+
+from flask import Blueprint, abort, request, send_file
+
+from reports.contributions import write_contributions_workbook
+from reports.statement import write_donor_statement
+from reports.status import write_status_workbook
+from tracker import exports
+from tracker.access import SIGNED_IN, STAFF, allow, require_own_donor
+from tracker.contributions import today
+from tracker.web import render_form, session
+from tracker.web.report_forms import MAX_ID, ReportFiltersForm
+
+bp = Blueprint("reports", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_workbook(write: Callable[[IO[bytes]], object], name: str):
+    """Run ``write`` into a temporary file on disk (gone once closed) and stream it out."""
+    handle = tempfile.TemporaryFile()
+    try:
+        write(handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return send_file(handle, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+
+
+def _source() -> str:
+    return f"Funding Gap Tracker, {request.host_url}"
+
+
+def _file_name(kind: str, filters: exports.ReportFilters) -> str:
+    scope = f"-{filters.gap_code}" if filters.gap_code else ""
+    return f"{kind}{scope}-{today().isoformat()}.xlsx"
+
+
+def _filters_or_form():
+    """The filters asked for, or the filter page with the messages (400)."""
+    form = ReportFiltersForm()
+    if not form.validate():
+        return None, render_form("reports.html", form)
+    return form.filters(), None
+
+
+@bp.get("/reports")
+@allow(STAFF)
+def index():
+    return render_form("reports.html", ReportFiltersForm(), 200)
+
+
+@bp.get("/reports/status.xlsx")
+@allow(STAFF)
+def status():
+    filters, refused = _filters_or_form()
+    if refused:
+        return refused
+    report = exports.status_report(session(), filters, _source())
+    return send_workbook(lambda handle: write_status_workbook(handle, report),
+                         _file_name("funding-gap-status", filters))
+
+
+@bp.get("/reports/contributions.xlsx")
+@allow(STAFF)
+def contributions():
+    filters, refused = _filters_or_form()
+    if refused:
+        return refused
+    rows = exports.contribution_rows(session(), filters)
+    notes = exports.notes(session(), "Contributions", filters, _source())
+    return send_workbook(lambda handle: write_contributions_workbook(handle, rows, notes),
+                         _file_name("contributions", filters))
+
+
+@bp.get(f"/donors/<int(max={MAX_ID}):donor_id>/statement.xlsx")
+@allow(SIGNED_IN)
+def statement(donor_id: int):
+    require_own_donor(donor_id)
+    found = exports.donor_statement(session(), donor_id, _source())
+    if found is None:
+        abort(404, description=f"There is no donor number {donor_id}.")
+    return send_workbook(lambda handle: write_donor_statement(handle, found),
+                         f"donor-statement-{donor_id}-{today().isoformat()}.xlsx")
