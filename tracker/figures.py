@@ -197,13 +197,15 @@ def figures_query() -> Select:
 
 
 def donor_figures_query() -> Select:
-    """A row per donor with its contributions summed by what they count as."""
+    """A row per donor with its contributions summed by what they count as (columns labelled,
+    so that the donors list can filter and sort it as a subquery)."""
     m = _Measures()
     query = (
         select(
             Donor.id, Donor.name, Donor.type, Donor.country,
-            _total(m.pledged), _total(m.committed), _total(m.paid), _total(m.cancelled), _total(m.received),
-            _total(m.live),
+            _total(m.pledged).label("pledged_cents"), _total(m.committed).label("committed_cents"),
+            _total(m.paid).label("paid_cents"), _total(m.cancelled).label("cancelled_cents"),
+            _total(m.received).label("received_cents"), _total(m.live).label("contributions"),
         )
         .outerjoin(Contribution, Contribution.donor_id == Donor.id)
         .group_by(Donor.id)

@@ -9,6 +9,7 @@ import pycountry
 from flask import Flask
 
 from tracker import access, money
+from tracker.web.paging import url_with
 
 
 def usd(value: Decimal) -> str:
@@ -60,4 +61,4 @@ def init_app(app: Flask) -> None:
                            "bar_width": bar_width, "changes": changes}.items():
         app.add_template_filter(function, name)
     app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
-                                 is_donor=access.is_donor)
+                                 is_donor=access.is_donor, url_with=url_with)
