@@ -170,15 +170,24 @@ def edit_contribution(
     return contribution
 
 
+def why_not_cancellable(session: Session, contribution: Contribution) -> str | None:
+    """Why ``contribution`` cannot be cancelled, or None when it can; the cancel page says so
+    before anyone fills in a reason."""
+    if contribution.status == ContributionStatus.CANCELLED:
+        return "This contribution is already cancelled."
+    if received_minor(session, contribution) > 0:
+        return "Money has been received against this contribution, so it cannot be cancelled."
+    return None
+
+
 def cancel_contribution(session: Session, contribution: Contribution, reason: str, expected_version: int) -> None:
     """Cancel with a reason. The row stays, with its history; it counts 0 in every figure."""
     _check_version(contribution, expected_version)
-    if contribution.status == ContributionStatus.CANCELLED:
-        raise InvalidInput(None, "This contribution is already cancelled.")
+    refusal = why_not_cancellable(session, contribution)
+    if refusal:
+        raise InvalidInput(None, refusal)
     if not (reason or "").strip():
         raise InvalidInput("reason", "Say why the contribution is cancelled.")
-    if received_minor(session, contribution) > 0:
-        raise InvalidInput(None, "Money has been received against this contribution, so it cannot be cancelled.")
     contribution.status = ContributionStatus.CANCELLED.value
     contribution.cancel_reason = reason.strip()
     audit.give_reason(session, reason)

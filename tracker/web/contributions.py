@@ -138,7 +138,8 @@ def cancel(contribution_id: int):
             session().rollback()
             form.version.data = contribution.version
             return render_form("cancel_form.html", form, 409, contribution=contribution, conflict=str(conflict))
-    return render_form("cancel_form.html", form, contribution=contribution)
+    return render_form("cancel_form.html", form, contribution=contribution,
+                       refusal=contributions.why_not_cancellable(session(), contribution))
 
 
 @bp.route("/contributions/<int:contribution_id>/payments/new", methods=["GET", "POST"])
