@@ -32,6 +32,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks
 	$(BIN)/python -m tests.benchmarks.bench_recompute
+	$(BIN)/python -m tests.benchmarks.bench_tables
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

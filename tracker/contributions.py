@@ -312,31 +312,37 @@ SORTING = Sorting(
         "donor": SortColumn("Donor", Donor.name_key),
         "gap": SortColumn("Gap", Gap.code),
         "status": SortColumn("Status", _STATUS_ORDER),
-        "date": SortColumn("Decision date", Contribution.decision_date, descending_first=True),
+        "date": SortColumn("Decision date", Contribution.decision_date, descending_first=True, may_be_empty=True),
         "usd": SortColumn("US$", Contribution.usd_cents, descending_first=True),
-        "reference": SortColumn("Reference", func.nullif(Contribution.reference, "")),
+        "reference": SortColumn("Reference", func.nullif(Contribution.reference, ""), may_be_empty=True),
     },
     default=Sort("date", descending=True),
 )
 
 
-def _listed(columns, gap_id: int | None, donor_id: int | None, search: str) -> Select:
+#: The tables a sort column lives in, joined only when a page is sorted by them.
+_SORT_JOINS = {"donor": (Donor, Donor.id == Contribution.donor_id), "gap": (Gap, Gap.id == Contribution.gap_id)}
+
+
+def _listed(columns, gap_id: int | None, donor_id: int | None, search: str, sort: Sort | None = None) -> Select:
     """Contributions of a gap and/or donor whose donor name, reference or gap code contains
-    ``search`` (any case; ``%`` and ``_`` are literal), joined to their donor and gap.
+    ``search`` (any case; ``%`` and ``_`` are literal).
 
     Donor names match on their case-folded key (Unicode-aware on both databases); references
-    and gap codes with ILIKE (SQLite folds only ASCII letters there).
+    and gap codes with ILIKE (SQLite folds only ASCII letters there). Donors and gaps are few,
+    so they are searched first and contributions picked by id; the donor or gap table is joined
+    only to sort by it, which leaves the other orders free to walk an index.
     """
-    query = _scoped(
-        select(*columns).join(Donor, Donor.id == Contribution.donor_id).join(Gap, Gap.id == Contribution.gap_id),
-        gap_id, donor_id,
-    )
+    query = _scoped(select(*columns), gap_id, donor_id)
+    if sort is not None and sort.column in _SORT_JOINS:
+        query = query.join(*_SORT_JOINS[sort.column])
     if search:
         pattern = contains_pattern(search)
         query = query.where(or_(
-            Donor.name_key.like(contains_pattern(donors.name_key(search)), escape=ESCAPE),
+            Contribution.donor_id.in_(
+                select(Donor.id).where(Donor.name_key.like(contains_pattern(donors.name_key(search)), escape=ESCAPE))),
+            Contribution.gap_id.in_(select(Gap.id).where(Gap.code.ilike(pattern, escape=ESCAPE))),
             Contribution.reference.ilike(pattern, escape=ESCAPE),
-            Gap.code.ilike(pattern, escape=ESCAPE),
         ))
     return query
 
@@ -351,34 +357,35 @@ def contribution_lines(
     session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = "",
     sort: Sort = SORTING.default, limit: int = 50, offset: int = 0,
 ) -> list[ContributionLine]:
-    """A page of contributions in the ``sort`` order, in one query (no query per row).
+    """A page of contributions in the ``sort`` order, in two queries whatever its length.
 
-    The page's ids are chosen first, sorted and cut in the database, so that what each one
-    received is summed for those rows only.
+    The page's ids are picked first, sorted and cut in the database where an index can serve
+    the order; then those rows are loaded with what each received. (As one query, SQLite would
+    plan the outer join without knowing the page is short, and walk every contribution.)
     """
-    page = (
-        ordered(_listed([Contribution.id], gap_id, donor_id, search), SORTING, sort, Contribution.id)
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
+    ids = list(session.scalars(
+        ordered(_listed([Contribution.id], gap_id, donor_id, search, sort), SORTING, sort, Contribution.id)
+        .limit(limit).offset(offset)
+    ))
+    if not ids:
+        return []
     received = (
         select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
-        .where(Payment.contribution_id.in_(select(page.c.id)))
+        .where(Payment.contribution_id.in_(ids))
         .group_by(Payment.contribution_id)
         .subquery()
     )
-    query = ordered(
+    query = (
         select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0), WriteOff.amount_minor)
-        .join(page, page.c.id == Contribution.id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .outerjoin(received, received.c.contribution_id == Contribution.id)
-        .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id),
-        SORTING, sort, Contribution.id,
+        .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id)
+        .where(Contribution.id.in_(ids))
     )
-    return [ContributionLine(c, donor, code, int(minor), written_off)
-            for c, donor, code, minor, written_off in session.execute(query)]
+    lines = {c.id: ContributionLine(c, donor, code, int(minor), written_off)
+             for c, donor, code, minor, written_off in session.execute(query)}
+    return [lines[i] for i in ids]
 
 
 @dataclass(frozen=True)

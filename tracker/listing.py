@@ -29,12 +29,15 @@ class SortColumn:
 
     ``by`` is a SQL expression for tables sorted in the database, or a function of a row for
     lists sorted in memory. ``descending_first``: the first click shows the largest or newest
-    first, which is what people look for in amounts and dates.
+    first, which is what people look for in amounts and dates. ``may_be_empty``: the column can
+    be NULL, and its empty values are put last in both directions; only such columns say NULLS
+    LAST in SQL, which would otherwise keep PostgreSQL from walking an index in descending order.
     """
 
     label: str
     by: Any
     descending_first: bool = False
+    may_be_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,10 @@ class Sorting:
 def ordered(query: Select, sorting: Sorting, sort: Sort, tiebreak) -> Select:
     """``query`` in the reader's order, then by ``tiebreak`` (a unique column), so that rows
     with equal values keep one order from page to page. Empty values come last either way."""
-    expression = sorting.columns[sort.column].by
-    first = expression.desc() if sort.descending else expression.asc()
+    column = sorting.columns[sort.column]
+    first = column.by.desc() if sort.descending else column.by.asc()
     last = tiebreak.desc() if sort.descending else tiebreak.asc()
-    return query.order_by(first.nulls_last(), last)
+    return query.order_by(first.nulls_last() if column.may_be_empty else first, last)
 
 
 def sorted_rows(rows: Sequence, sorting: Sorting, sort: Sort, tiebreak: Callable[[Any], Any]) -> list:

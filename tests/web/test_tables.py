@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from tests import factories
 from tracker import contributions, donors
@@ -151,3 +152,26 @@ def test_the_dashboard_table_is_paged_but_its_totals_cover_every_gap(app, client
     table = page[page.index('id="gaps-caption"'):]
     assert "GAP-ZERO" in table and "GAP-BIG" not in table.split("</tbody>")[0]
     assert "Total (3 gaps)" in table and "901,000.00" in table  # every requirement, not this page's
+
+
+def statements_for(app, client, url: str) -> int:
+    """How many SQL statements answering ``url`` takes."""
+    engine = app.extensions["tracker.engine"]
+    seen = []
+    listener = lambda *_args: seen.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+@pytest.mark.parametrize("url", ["/contributions?sort=donor", "/gaps/KHM-SME?sort=usd", "/donors?sort=funding", "/"])
+def test_a_longer_page_takes_no_more_queries(app, client, session, ledger, url):
+    few = statements_for(app, client, url)
+    for n in range(12):
+        made = factories.add_contribution(session, ledger, "10.00", donor=f"Donor {n}", reference=f"R-{n}")
+        factories.add_payment(session, made, "1.00")
+    session.commit()
+    assert statements_for(app, client, url) == few
