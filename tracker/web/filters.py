@@ -20,6 +20,10 @@ def amount(value: Decimal, currency: str) -> str:
     return f"{money.format_amount(value, currency)} {currency}"
 
 
+def rate(value: Decimal) -> str:
+    return money.format_rate(value)
+
+
 def pct(value: Decimal | None) -> str:
     return "n/a" if value is None else f"{value:,.2f} %"
 
@@ -57,7 +61,7 @@ def changes(recorded: str | None) -> list[tuple[str, object]]:
 
 
 def init_app(app: Flask) -> None:
-    for name, function in {"usd": usd, "amount": amount, "pct": pct, "day": day, "count": count,
+    for name, function in {"usd": usd, "amount": amount, "rate": rate, "pct": pct, "day": day, "count": count,
                            "bar_width": bar_width, "changes": changes}.items():
         app.add_template_filter(function, name)
     app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
