@@ -328,10 +328,10 @@ def _listed(columns, gap_id: int | None, donor_id: int | None, search: str, sort
     """Contributions of a gap and/or donor whose donor name, reference or gap code contains
     ``search`` (any case; ``%`` and ``_`` are literal).
 
-    Donor names match on their case-folded key (Unicode-aware on both databases); references
-    and gap codes with ILIKE (SQLite folds only ASCII letters there). Donors and gaps are few,
-    so they are searched first and contributions picked by id; the donor or gap table is joined
-    only to sort by it, which leaves the other orders free to walk an index.
+    Donor names match as ``tracker.donors.name_contains`` says; references and gap codes with
+    ILIKE (SQLite folds only ASCII letters there). Donors and gaps are few, so they are searched
+    first and contributions picked by id; the donor or gap table is joined only to sort by it,
+    which leaves the other orders free to walk an index.
     """
     query = _scoped(select(*columns), gap_id, donor_id)
     if sort is not None and sort.column in _SORT_JOINS:
@@ -339,8 +339,7 @@ def _listed(columns, gap_id: int | None, donor_id: int | None, search: str, sort
     if search:
         pattern = contains_pattern(search)
         query = query.where(or_(
-            Contribution.donor_id.in_(
-                select(Donor.id).where(Donor.name_key.like(contains_pattern(donors.name_key(search)), escape=ESCAPE))),
+            Contribution.donor_id.in_(select(Donor.id).where(donors.name_contains(search))),
             Contribution.gap_id.in_(select(Gap.id).where(Gap.code.ilike(pattern, escape=ESCAPE))),
             Contribution.reference.ilike(pattern, escape=ESCAPE),
         ))

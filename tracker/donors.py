@@ -82,23 +82,23 @@ SORTING = Sorting(
 )
 
 
-def _named(query, search: str, name_key_column):
-    """Only donors whose name contains ``search``, in any case (``%`` and ``_`` are literal)."""
-    if not search:
-        return query
-    return query.where(name_key_column.like(contains_pattern(name_key(search)), escape=ESCAPE))
+def name_contains(search: str):
+    """The condition "the donor's name contains ``search``", in any case (Unicode-aware: names
+    are matched on their case-folded key) and with ``%`` and ``_`` taken literally."""
+    return Donor.name_key.like(contains_pattern(name_key(search)), escape=ESCAPE)
 
 
 def count_donors(session: Session, search: str = "") -> int:
-    return session.scalar(_named(select(func.count(Donor.id)), search, Donor.name_key))
+    query = select(func.count(Donor.id))
+    return session.scalar(query.where(name_contains(search)) if search else query)
 
 
 def donor_lines(session: Session, *, search: str = "", sort: Sort = SORTING.default, limit: int = 50,
                 offset: int = 0) -> list[DonorFigures]:
     """A page of donors with their figures (``tracker.figures``), filtered and sorted in SQL."""
-    query = ordered(
-        _named(select(_FIGURES).join(Donor, Donor.id == _FIGURES.c.id), search, Donor.name_key),
-        SORTING, sort, _FIGURES.c.id,
-    ).limit(limit).offset(offset)
+    query = select(_FIGURES).join(Donor, Donor.id == _FIGURES.c.id)
+    if search:
+        query = query.where(name_contains(search))
+    query = ordered(query, SORTING, sort, _FIGURES.c.id).limit(limit).offset(offset)
     return [DonorFigures(donor_id, name, type_, country, *(int(v) for v in sums))
             for donor_id, name, type_, country, *sums in session.execute(query)]

@@ -2,6 +2,8 @@
 a typed ``%`` or ``_`` is a character to find, not a wildcard."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import factories
@@ -97,3 +99,14 @@ def test_donors_are_found_by_name_in_any_case(client, ledger, q, found):
     assert {name for name in names if f">{name}</a></th>" in page} == found
     if not found:
         assert f"No donor's name contains “{q}”" in page
+
+
+def test_search_text_is_shown_escaped(client, ledger):
+    page = client.get("/contributions", query_string={"q": "<script>alert(1)</script>"}).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_staff_find_the_search_in_the_navigation(client, ledger):
+    nav = client.get("/").get_data(as_text=True).split("</nav>")[0]
+    assert re.search(r'<a href="/contributions"\s*>Contributions</a>', nav)
+    assert 'aria-current="page">Contributions</a>' in client.get("/contributions").get_data(as_text=True)
