@@ -93,3 +93,9 @@ def test_parts_add_up_to_the_total(parts):
 @given(st.integers(min_value=0, max_value=10**15), st.sampled_from(["USD", "JPY", "KWD", "CLF"]))
 def test_minor_units_survive_a_round_trip(minor, code):
     assert money.to_minor(money.from_minor(minor, code), code) == minor
+
+
+@pytest.mark.parametrize("rate, shown", [("150", "150"), ("4100", "4100"), ("0.9200", "0.92"), ("151.37", "151.37"),
+                                         ("0.0000012345", "0.0000012345")])
+def test_a_rate_is_shown_as_people_write_it(rate, shown):
+    assert money.format_rate(Decimal(rate)) == shown

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import audit, money, schedules
+from tracker import audit, donors, money, schedules
 from tracker.errors import EditConflict, InvalidInput
+from tracker.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
 from tracker.models import Contribution, ContributionStatus, Donor, Gap, InstalmentStatus, Payment, WriteOff
 from tracker.rates import resolve_rate
 
@@ -169,15 +170,24 @@ def edit_contribution(
     return contribution
 
 
+def why_not_cancellable(session: Session, contribution: Contribution) -> str | None:
+    """Why ``contribution`` cannot be cancelled, or None when it can; the cancel page says so
+    before anyone fills in a reason."""
+    if contribution.status == ContributionStatus.CANCELLED:
+        return "This contribution is already cancelled."
+    if received_minor(session, contribution) > 0:
+        return "Money has been received against this contribution, so it cannot be cancelled."
+    return None
+
+
 def cancel_contribution(session: Session, contribution: Contribution, reason: str, expected_version: int) -> None:
     """Cancel with a reason. The row stays, with its history; it counts 0 in every figure."""
     _check_version(contribution, expected_version)
-    if contribution.status == ContributionStatus.CANCELLED:
-        raise InvalidInput(None, "This contribution is already cancelled.")
+    refusal = why_not_cancellable(session, contribution)
+    if refusal:
+        raise InvalidInput(None, refusal)
     if not (reason or "").strip():
         raise InvalidInput("reason", "Say why the contribution is cancelled.")
-    if received_minor(session, contribution) > 0:
-        raise InvalidInput(None, "Money has been received against this contribution, so it cannot be cancelled.")
     contribution.status = ContributionStatus.CANCELLED.value
     contribution.cancel_reason = reason.strip()
     audit.give_reason(session, reason)
@@ -292,38 +302,89 @@ def _scoped(query, gap_id: int | None, donor_id: int | None):
     return query
 
 
-def count_contributions(session: Session, *, gap_id: int | None = None, donor_id: int | None = None) -> int:
-    return session.scalar(_scoped(select(func.count(Contribution.id)), gap_id, donor_id))
+#: The lifecycle order of statuses, which reads better in a sorted table than A to Z.
+_STATUS_ORDER = case({s.value: n for n, s in enumerate(ContributionStatus)}, value=Contribution.status)
+
+#: The sortable columns of contribution tables (a gap's, a donor's, the search page).
+SORTING = Sorting(
+    columns={
+        "number": SortColumn("No.", Contribution.id, descending_first=True),
+        "donor": SortColumn("Donor", Donor.name_key),
+        "gap": SortColumn("Gap", Gap.code),
+        "status": SortColumn("Status", _STATUS_ORDER),
+        "date": SortColumn("Decision date", Contribution.decision_date, descending_first=True, may_be_empty=True),
+        "usd": SortColumn("US$", Contribution.usd_cents, descending_first=True),
+        "reference": SortColumn("Reference", func.nullif(Contribution.reference, ""), may_be_empty=True),
+    },
+    default=Sort("date", descending=True),
+)
+
+
+#: The tables a sort column lives in, joined only when a page is sorted by them.
+_SORT_JOINS = {"donor": (Donor, Donor.id == Contribution.donor_id), "gap": (Gap, Gap.id == Contribution.gap_id)}
+
+
+def _listed(columns, gap_id: int | None, donor_id: int | None, search: str, sort: Sort | None = None) -> Select:
+    """Contributions of a gap and/or donor whose donor name, reference or gap code contains
+    ``search`` (any case; ``%`` and ``_`` are literal).
+
+    Donor names match as ``tracker.donors.name_contains`` says; references and gap codes with
+    ILIKE (SQLite folds only ASCII letters there). Donors and gaps are few, so they are searched
+    first and contributions picked by id; the donor or gap table is joined only to sort by it,
+    which leaves the other orders free to walk an index.
+    """
+    query = _scoped(select(*columns), gap_id, donor_id)
+    if sort is not None and sort.column in _SORT_JOINS:
+        query = query.join(*_SORT_JOINS[sort.column])
+    if search:
+        pattern = contains_pattern(search)
+        query = query.where(or_(
+            Contribution.donor_id.in_(select(Donor.id).where(donors.name_contains(search))),
+            Contribution.gap_id.in_(select(Gap.id).where(Gap.code.ilike(pattern, escape=ESCAPE))),
+            Contribution.reference.ilike(pattern, escape=ESCAPE),
+        ))
+    return query
+
+
+def count_contributions(
+    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = ""
+) -> int:
+    return session.scalar(_listed([func.count(Contribution.id)], gap_id, donor_id, search))
 
 
 def contribution_lines(
-    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, limit: int = 50, offset: int = 0
+    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = "",
+    sort: Sort = SORTING.default, limit: int = 50, offset: int = 0,
 ) -> list[ContributionLine]:
-    """A page of contributions, newest decision first, in one query (no query per row)."""
-    page = (
-        _scoped(select(Contribution.id), gap_id, donor_id)
-        .order_by(Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
+    """A page of contributions in the ``sort`` order, in two queries whatever its length.
+
+    The page's ids are picked first, sorted and cut in the database where an index can serve
+    the order; then those rows are loaded with what each received. (As one query, SQLite would
+    plan the outer join without knowing the page is short, and walk every contribution.)
+    """
+    ids = list(session.scalars(
+        ordered(_listed([Contribution.id], gap_id, donor_id, search, sort), SORTING, sort, Contribution.id)
+        .limit(limit).offset(offset)
+    ))
+    if not ids:
+        return []
     received = (
         select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
-        .where(Payment.contribution_id.in_(select(page.c.id)))
+        .where(Payment.contribution_id.in_(ids))
         .group_by(Payment.contribution_id)
         .subquery()
     )
     query = (
         select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0), WriteOff.amount_minor)
-        .join(page, page.c.id == Contribution.id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .outerjoin(received, received.c.contribution_id == Contribution.id)
         .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id)
-        .order_by(Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
+        .where(Contribution.id.in_(ids))
     )
-    return [ContributionLine(c, donor, code, int(minor), written_off)
-            for c, donor, code, minor, written_off in session.execute(query)]
+    lines = {c.id: ContributionLine(c, donor, code, int(minor), written_off)
+             for c, donor, code, minor, written_off in session.execute(query)}
+    return [lines[i] for i in ids]
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Donors: one record per donor, whatever the case or spacing of the name people type."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
+from tracker.figures import DonorFigures, donor_figures_query
+from tracker.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
 from tracker.models import Donor, DonorType
 
 
@@ -59,3 +61,44 @@ def choose_donor(session: Session, donor_id: str | None, name: str, type_: str, 
             raise InvalidInput("donor_id", "That donor no longer exists; pick another.")
         return donor
     return find_or_add_donor(session, name, type_, country)
+
+
+#: Every donor's figures as a subquery the donors list filters, sorts and cuts into pages in SQL.
+_FIGURES = donor_figures_query().order_by(None).subquery("donor_figures")
+
+#: The sortable columns of the donors list. Not the country: it is stored as a code but shown
+#: by name, and an order by code would look wrong on the page.
+SORTING = Sorting(
+    columns={
+        "name": SortColumn("Donor", Donor.name_key),
+        "type": SortColumn("Type", Donor.type),
+        "pledged": SortColumn("Open pledges (US$)", _FIGURES.c.pledged_cents, descending_first=True),
+        "funding": SortColumn("Funding (US$)", _FIGURES.c.committed_cents + _FIGURES.c.paid_cents,
+                              descending_first=True),
+        "received": SortColumn("Received (US$)", _FIGURES.c.received_cents, descending_first=True),
+        "contributions": SortColumn("Contributions", _FIGURES.c.contributions, descending_first=True),
+    },
+    default=Sort("name", descending=False),
+)
+
+
+def name_contains(search: str):
+    """The condition "the donor's name contains ``search``", in any case (Unicode-aware: names
+    are matched on their case-folded key) and with ``%`` and ``_`` taken literally."""
+    return Donor.name_key.like(contains_pattern(name_key(search)), escape=ESCAPE)
+
+
+def count_donors(session: Session, search: str = "") -> int:
+    query = select(func.count(Donor.id))
+    return session.scalar(query.where(name_contains(search)) if search else query)
+
+
+def donor_lines(session: Session, *, search: str = "", sort: Sort = SORTING.default, limit: int = 50,
+                offset: int = 0) -> list[DonorFigures]:
+    """A page of donors with their figures (``tracker.figures``), filtered and sorted in SQL."""
+    query = select(_FIGURES).join(Donor, Donor.id == _FIGURES.c.id)
+    if search:
+        query = query.where(name_contains(search))
+    query = ordered(query, SORTING, sort, _FIGURES.c.id).limit(limit).offset(offset)
+    return [DonorFigures(donor_id, name, type_, country, *(int(v) for v in sums))
+            for donor_id, name, type_, country, *sums in session.execute(query)]

@@ -214,7 +214,8 @@ def figures_query() -> Select:
 
 
 def donor_figures_query(gap_codes: Sequence[str] | None = None) -> Select:
-    """A row per donor with its contributions summed by what they count as.
+    """A row per donor with its contributions summed by what they count as (columns labelled,
+    so that the donors list can filter and sort it as a subquery).
 
     With ``gap_codes``, only contributions to those gaps count, and only donors who made one
     are listed (a workbook of one gap lists that gap's donors).
@@ -223,8 +224,9 @@ def donor_figures_query(gap_codes: Sequence[str] | None = None) -> Select:
     joined = Contribution.donor_id == Donor.id
     query = select(
         Donor.id, Donor.name, Donor.type, Donor.country,
-        _total(m.pledged), _total(m.committed), _total(m.paid), _total(m.cancelled), _total(m.received),
-        _total(m.live),
+        _total(m.pledged).label("pledged_cents"), _total(m.committed).label("committed_cents"),
+        _total(m.paid).label("paid_cents"), _total(m.cancelled).label("cancelled_cents"),
+        _total(m.received).label("received_cents"), _total(m.live).label("contributions"),
     )
     if gap_codes is not None:
         in_gaps = select(Gap.id).where(Gap.code.in_(gap_codes))

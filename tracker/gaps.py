@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from datetime import date
 from decimal import Decimal
 
@@ -13,9 +14,25 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import money
 from tracker.errors import EditConflict, InvalidInput
+from tracker.listing import Sort, SortColumn, Sorting
 from tracker.models import Gap, GapStatus
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
+
+#: The sortable columns of the dashboard's table. It lists ``tracker.figures.GapFigures``, one
+#: aggregated row per gap already in memory, so it is sorted there, never re-added.
+FIGURES_SORTING = Sorting(
+    columns={
+        "gap": SortColumn("Gap", attrgetter("code")),
+        "requirement": SortColumn("Requirement (US$)", attrgetter("requirement_cents"), descending_first=True),
+        "funding": SortColumn("Funding (US$)", attrgetter("funding_cents"), descending_first=True),
+        "pledged": SortColumn("Open pledges (US$)", attrgetter("pledged_cents"), descending_first=True),
+        "shortfall": SortColumn("Shortfall (US$)", attrgetter("shortfall_cents"), descending_first=True),
+        "coverage": SortColumn("Coverage", attrgetter("coverage_pct"), descending_first=True),
+    },
+    default=Sort("gap", descending=False),
+)
+BY_SHORTFALL = Sort("shortfall", descending=True)
 
 
 @dataclass(frozen=True)

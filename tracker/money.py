@@ -156,3 +156,9 @@ def format_amount(value: Decimal, code: str = "USD") -> str:
     """``value`` with thousands separators and the currency's places, e.g. '15,000,000.00'."""
     places = currency(code).exponent
     return f"{value:,.{places}f}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """An exchange rate as people write it: '150', '0.92', '4100' (never '1.5E+2', which a
+    form would then refuse)."""
+    return f"{rate.normalize():f}"

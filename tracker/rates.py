@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker import money
 from tracker.errors import InvalidInput
 from tracker.models import ExchangeRate
 
@@ -50,7 +51,7 @@ def latest_rates(session: Session, day: date) -> dict[str, str]:
     query = select(ExchangeRate.currency, ExchangeRate.units_per_usd).join(
         newest, (newest.c.currency == ExchangeRate.currency) & (newest.c.date == ExchangeRate.date)
     )
-    return {currency: str(rate.normalize()) for currency, rate in session.execute(query)}
+    return {currency: money.format_rate(rate) for currency, rate in session.execute(query)}
 
 
 def add_rate(session: Session, currency: str, day: date, units_per_usd: Decimal, source: str = "") -> ExchangeRate:

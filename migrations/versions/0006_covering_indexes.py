@@ -2,13 +2,13 @@
 and each contribution's payments from indexes alone, never the wide rows.
 
 Revision ID: 0006_covering_indexes
-Revises: 0004_access
+Revises: 0005_ui
 """
 from alembic import op
 
 
 revision = '0006_covering_indexes'
-down_revision = '0004_access'
+down_revision = '0005_ui'
 branch_labels = None
 depends_on = None
 

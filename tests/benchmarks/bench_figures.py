@@ -39,8 +39,10 @@ from tracker.models import Gap
 NAME = "figures"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None, prog: str = "python -m tests.benchmarks", description: str = __doc__,
+               contributions: int = 1_000_000) -> argparse.Namespace:
+    """The options every benchmark takes; another benchmark passes its own name, text and size."""
+    parser = argparse.ArgumentParser(prog=prog, description=description.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_SERVER, metavar="SERVER_URL",
                        help="create a throwaway database tracker_bench_<hex> on this PostgreSQL server, "
@@ -49,7 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="an existing, empty database to fill (env BENCH_DATABASE_URL); "
                             "default: a SQLite temp file")
     parser.add_argument("--gaps", type=_count(1), default=1_000, help="example gaps (default: %(default)s)")
-    parser.add_argument("--contributions", type=_count(0), default=1_000_000,
+    parser.add_argument("--contributions", type=_count(0), default=contributions,
                         help="example contributions (default: %(default)s)")
     parser.add_argument("--repeat", type=_count(1), default=7,
                         help="timed rounds of the measurements (default: %(default)s)")

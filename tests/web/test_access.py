@@ -31,6 +31,7 @@ EXPECTED = {
     "gaps.show": SIGNED_IN,
     "gaps.new": EDITORS,
     "gaps.edit": EDITORS,
+    "contributions.index": STAFF,
     "contributions.show": DONOR_A_OWN,
     "contributions.new": EDITORS,
     "contributions.edit": EDITORS,

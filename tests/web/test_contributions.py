@@ -223,3 +223,13 @@ def test_unknown_pages_answer_404_not_500(client):
     assert client.get("/contributions/999/edit").status_code == 404
     assert client.get("/gaps/NOPE").status_code == 404
     assert client.get("/gaps/NOPE/contributions/new").status_code == 404
+
+
+def test_a_whole_rate_on_file_prefills_the_form_without_an_exponent(forms, runner, session, gap):
+    """4100 KHR per US$ once came out as 4.1E+3, which the amount parser then refused."""
+    assert runner.invoke(args=["add-rate", "KHR", "2026-02-15", "4100"]).exit_code == 0
+    page = html.unescape(forms.client.get("/gaps/KHM-SME/contributions/new").get_data(as_text=True))
+    assert '"KHR": "4100"' in page
+    factories.add_contribution(session, gap, "4100000", currency="KHR", rate="4100")
+    session.commit()
+    assert "at 4100 KHR/US$" in forms.client.get("/gaps/KHM-SME").get_data(as_text=True)

@@ -35,8 +35,7 @@ def audit_trail():
     where = audit.AuditFilter(form.record_type.data or None, form.record_id.data, form.actor.data or None,
                               form.since.data, form.until.data)
     page = requested_page(audit.count_entries(session(), where))
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin_audit.html", form=form, page=page, args=args,
+    return render_template("admin_audit.html", form=form, page=page,
                            entries=audit.entries(session(), where, page.size, page.offset))
 
 

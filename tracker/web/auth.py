@@ -111,6 +111,7 @@ def login():
             form.form_errors.append("The email or the password is wrong.")
         else:
             _start_session(user)
+            flash(f"Signed in as {user.email}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_form("login.html", form)
 

@@ -1,10 +1,10 @@
-"""Forms that record, edit and cancel contributions and record payments."""
+"""The list and search of contributions, and the forms that record, edit and cancel them and record payments."""
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from tracker import audit, contributions, donors, money
-from tracker.access import EDITORS, SIGNED_IN, allow, is_donor, require_own_donor
+from tracker.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.contributions import ContributionInput, PaymentInput, payment_lines
 from tracker.errors import EditConflict, InvalidInput
 from tracker.models import Contribution
@@ -12,6 +12,8 @@ from tracker.rates import latest_rates, rate_on
 from tracker.web import render_form, session
 from tracker.web.forms import CancelForm, ContributionForm, PaymentForm, options
 from tracker.web.gaps import gap_or_404
+from tracker.web.listing import requested_search, requested_sort
+from tracker.web.paging import requested_page
 
 bp = Blueprint("contributions", __name__)
 
@@ -27,6 +29,21 @@ def _contribution_form(**kwargs) -> ContributionForm:
     form = ContributionForm(**kwargs)
     form.donor_id.choices = options([("", "— New donor (type the name below) —"), *donors.donor_choices(session())])
     return form
+
+
+@bp.get("/contributions")
+@allow(STAFF)
+def index():
+    """Every contribution, or those whose donor name, reference or gap code contains ``?q=``.
+
+    Staff only: a donor user sees its own contributions on its donor page.
+    """
+    search = requested_search()
+    sorted_by = requested_sort(contributions.SORTING)
+    page = requested_page(contributions.count_contributions(session(), search=search))
+    lines = contributions.contribution_lines(session(), search=search, sort=sorted_by.sort, limit=page.size,
+                                             offset=page.offset)
+    return render_template("contributions.html", lines=lines, search=search, sorted_by=sorted_by, page=page)
 
 
 @bp.get("/contributions/<int:contribution_id>")
@@ -121,7 +138,8 @@ def cancel(contribution_id: int):
             session().rollback()
             form.version.data = contribution.version
             return render_form("cancel_form.html", form, 409, contribution=contribution, conflict=str(conflict))
-    return render_form("cancel_form.html", form, contribution=contribution)
+    return render_form("cancel_form.html", form, contribution=contribution,
+                       refusal=contributions.why_not_cancellable(session(), contribution))
 
 
 @bp.route("/contributions/<int:contribution_id>/payments/new", methods=["GET", "POST"])

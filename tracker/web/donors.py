@@ -1,11 +1,12 @@
 """Donors: who gave what, across every gap."""
 from flask import Blueprint, abort, render_template
 
-from tracker import audit
+from tracker import audit, contributions, donors
 from tracker.access import SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.contributions import contribution_lines, count_contributions, payment_lines
 from tracker.figures import donor_figures
 from tracker.web import session
+from tracker.web.listing import requested_search, requested_sort
 from tracker.web.paging import requested_page
 
 bp = Blueprint("donors", __name__, url_prefix="/donors")
@@ -14,7 +15,11 @@ bp = Blueprint("donors", __name__, url_prefix="/donors")
 @bp.get("")
 @allow(STAFF)
 def index():
-    return render_template("donors.html", donors=donor_figures(session()))
+    search = requested_search()
+    sorted_by = requested_sort(donors.SORTING)
+    page = requested_page(donors.count_donors(session(), search))
+    lines = donors.donor_lines(session(), search=search, sort=sorted_by.sort, limit=page.size, offset=page.offset)
+    return render_template("donors.html", donors=lines, search=search, sorted_by=sorted_by, page=page)
 
 
 @bp.get("/<int:donor_id>")
@@ -24,10 +29,12 @@ def show(donor_id: int):
     found = donor_figures(session(), [donor_id])
     if not found:
         abort(404, description=f"There is no donor number {donor_id}.")
+    sorted_by = requested_sort(contributions.SORTING)
     page = requested_page(count_contributions(session(), donor_id=donor_id))
     return render_template(
-        "donor.html", donor=found[0], page=page,
-        lines=contribution_lines(session(), donor_id=donor_id, limit=page.size, offset=page.offset),
+        "donor.html", donor=found[0], page=page, sorted_by=sorted_by,
+        lines=contribution_lines(session(), donor_id=donor_id, sort=sorted_by.sort, limit=page.size,
+                                 offset=page.offset),
         payments=payment_lines(session(), donor_id=donor_id),
         history=[] if is_donor() else audit.history(session(), "donor", donor_id),
     )

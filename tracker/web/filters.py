@@ -9,6 +9,7 @@ import pycountry
 from flask import Flask
 
 from tracker import access, money
+from tracker.web.paging import url_with
 
 
 def usd(value: Decimal) -> str:
@@ -17,6 +18,10 @@ def usd(value: Decimal) -> str:
 
 def amount(value: Decimal, currency: str) -> str:
     return f"{money.format_amount(value, currency)} {currency}"
+
+
+def rate(value: Decimal) -> str:
+    return money.format_rate(value)
 
 
 def pct(value: Decimal | None) -> str:
@@ -56,8 +61,8 @@ def changes(recorded: str | None) -> list[tuple[str, object]]:
 
 
 def init_app(app: Flask) -> None:
-    for name, function in {"usd": usd, "amount": amount, "pct": pct, "day": day, "count": count,
+    for name, function in {"usd": usd, "amount": amount, "rate": rate, "pct": pct, "day": day, "count": count,
                            "bar_width": bar_width, "changes": changes}.items():
         app.add_template_filter(function, name)
     app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
-                                 is_donor=access.is_donor)
+                                 is_donor=access.is_donor, url_with=url_with)

@@ -3,12 +3,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from tracker import audit, gaps, money, snapshots
 from tracker.access import EDITORS, SIGNED_IN, allow, donor_scope
-from tracker.contributions import contribution_lines, count_contributions, payment_lines
+from tracker.contributions import SORTING, contribution_lines, count_contributions, payment_lines
 from tracker.errors import EditConflict, InvalidInput
 from tracker.figures import figures_of
 from tracker.trend import trend
 from tracker.web import render_form, session
 from tracker.web.forms import GapForm
+from tracker.web.listing import requested_sort
 from tracker.web.paging import requested_page
 
 bp = Blueprint("gaps", __name__, url_prefix="/gaps")
@@ -27,10 +28,11 @@ def show(code: str):
     """The gap's public figures; its contributions (a donor user sees only its own)."""
     gap = gap_or_404(code)
     scope = {"gap_id": gap.id, "donor_id": donor_scope()}
+    sorted_by = requested_sort(SORTING)
     page = requested_page(count_contributions(session(), **scope))
     return render_template(
-        "gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page,
-        lines=contribution_lines(session(), **scope, limit=page.size, offset=page.offset),
+        "gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
+        lines=contribution_lines(session(), **scope, sort=sorted_by.sort, limit=page.size, offset=page.offset),
         payments=payment_lines(session(), **scope), trend=trend(snapshots.history(session(), gap)),
         history=audit.history(session(), "gap", gap.id) if donor_scope() is None else [],
     )

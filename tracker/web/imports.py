@@ -49,6 +49,7 @@ def upload():
             return render_form("import_upload.html", form)
         kept = uploads.store_upload(session(), file.filename, content, current_app.config["IMPORT_KEEP_HOURS"])
         session().commit()
+        flash(f"{file.filename} uploaded: choose which column holds what, then preview.", "success")
         return redirect(url_for("imports.columns", token=kept.token))
     return render_form("import_upload.html", form)
 

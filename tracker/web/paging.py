@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ class Page:
     def has_next(self) -> bool:
         return self.number < self.pages
 
+    @property
+    def first_row(self) -> int:
+        return min(self.total, self.offset + 1)
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.offset + self.size)
+
 
 def requested_page(total: int) -> Page:
     """The page asked for by ``?page=N``; past the end shows the last page."""
@@ -37,3 +45,11 @@ def requested_page(total: int) -> Page:
     size = current_app.config["PAGE_SIZE"]
     page = Page(int(raw), size, total)
     return page if page.number <= page.pages else Page(page.pages, size, total)
+
+
+def url_with(**changes) -> str:
+    """This page's address with some query arguments changed (None removes one), so that
+    the pager keeps the sort and the search, and a sort link keeps the search."""
+    args = {**request.args.to_dict(), **changes}
+    return url_for(request.endpoint, **(request.view_args or {}),
+                   **{name: value for name, value in args.items() if value is not None})

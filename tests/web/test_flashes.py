@@ -1,0 +1,162 @@
+"""Every action tells the person what it did: each POST route, carried out successfully through
+its real form, leads to a page with a flash message saying so."""
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories
+from tests.conftest import FormClient
+from tests.web.test_contributions import GOOD
+from tests.imports import files
+from tests.web.test_gaps import NEW_GAP
+from tests.web.test_imports import submit, upload
+from tracker import contributions, outbox
+from tracker.models import Reminder, utcnow
+
+SOON = (contributions.today() + timedelta(days=30)).isoformat()
+
+
+@pytest.fixture
+def world(session):
+    gap = factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    commitment = factories.add_contribution(session, gap, "1000.00", donor="Government of Japan")
+    session.commit()
+    return {"gap": gap, "contribution": commitment}
+
+
+def _contribution_url(world, tail: str) -> str:
+    return f"/contributions/{world['contribution'].id}/{tail}"
+
+
+def _version(world) -> str:
+    return str(world["contribution"].version)
+
+
+def sign_in(browser, session, world):
+    factories.add_user(session, "officer@example.org", "editor")
+    session.commit()
+    return FormClient(browser).post("/login", {"email": "officer@example.org", "password": factories.PASSWORD},
+                                    follow_redirects=True), "Signed in as officer@example.org."
+
+
+def sign_out(browser, session, world):
+    return browser.post("/logout", {}, follow_redirects=True, token_from="/"), "You are signed out"
+
+
+def change_password(browser, session, world):
+    new = "a brand new passphrase"
+    return browser.post("/account/password", {"current_password": factories.PASSWORD, "new_password": new,
+                                              "confirm": new}, follow_redirects=True), "Password changed."
+
+
+def create_gap(browser, session, world):
+    return browser.post("/gaps/new", NEW_GAP, follow_redirects=True), "Gap KHM-HEALTH created."
+
+
+def edit_gap(browser, session, world):
+    gap = world["gap"]
+    fields = {**NEW_GAP, "code": gap.code, "title": "Renamed", "version": str(gap.version)}
+    return browser.post("/gaps/KHM-SME/edit", fields, follow_redirects=True), "Gap KHM-SME saved."
+
+
+def record_contribution(browser, session, world):
+    return (browser.post("/gaps/KHM-SME/contributions/new", GOOD, follow_redirects=True),
+            "Contribution of 250,000.00 USD from Government of Japan recorded.")
+
+
+def edit_contribution(browser, session, world):
+    fields = {**GOOD, "new_donor": "", "donor_id": str(world["contribution"].donor_id), "version": _version(world)}
+    return (browser.post(_contribution_url(world, "edit"), fields, follow_redirects=True),
+            f"Contribution {world['contribution'].id} saved.")
+
+
+def cancel_contribution(browser, session, world):
+    return (browser.post(_contribution_url(world, "cancel"), {"reason": "Withdrawn", "version": _version(world)},
+                         follow_redirects=True), f"Contribution {world['contribution'].id} cancelled.")
+
+
+def record_payment(browser, session, world):
+    fields = {"date_received": contributions.today().isoformat(), "amount": "400.00", "rate": "", "reference": ""}
+    return (browser.post(_contribution_url(world, "payments/new"), fields, follow_redirects=True),
+            "Payment of 400.00 USD recorded.")
+
+
+def generate_schedule(browser, session, world):
+    fields = {"count": "4", "frequency": "quarterly", "first_due_date": SOON, "version": _version(world)}
+    return (browser.post(_contribution_url(world, "schedule"), fields, follow_redirects=True),
+            "saved: 4 instalment(s).")
+
+
+def type_schedule(browser, session, world):
+    fields = {"lines": f"{SOON} 1000.00", "version": _version(world)}
+    return (browser.post(_contribution_url(world, "schedule/typed"), fields, follow_redirects=True,
+                         token_from=_contribution_url(world, "schedule")), "saved: 1 instalment(s).")
+
+
+def write_off(browser, session, world):
+    fields = {"reason": "Budget cut", "confirm": "y", "version": _version(world)}
+    return (browser.post(_contribution_url(world, "write-off"), fields, follow_redirects=True),
+            f"1,000.00 USD of contribution {world['contribution'].id} written off.")
+
+
+def mark_reminder_sent(browser, session, world):
+    factories.add_schedule(session, world["contribution"], 1, "one-off", contributions.today() + timedelta(days=3))
+    session.commit()
+    outbox.write_reminders(session, utcnow(), outbox.ReminderRules(40, 3, 7))
+    reminder_id = session.scalar(select(Reminder.id))
+    session.commit()
+    return (browser.post(f"/reminders/{reminder_id}/sent", {}, follow_redirects=True, token_from="/reminders"),
+            f"Reminder {reminder_id} marked sent.")
+
+
+def run_job_now(browser, session, world):
+    return (browser.post("/admin/jobs/recompute/run", {}, follow_redirects=True, token_from="/admin/jobs"),
+            "is queued")
+
+
+def upload_spreadsheet(browser, session, world):
+    content = files.workbook(files.CLEAN)
+    return (browser.post("/import", {"spreadsheet": (io.BytesIO(content), "pledges.xlsx")}, follow_redirects=True),
+            "pledges.xlsx uploaded")
+
+
+def import_spreadsheet(browser, session, world):
+    imported = submit(browser, upload(browser, files.workbook(files.CLEAN)), "confirm")
+    return browser.client.get(imported.headers["Location"]), "contribution(s) imported"
+
+
+ACTIONS = {
+    "auth.login": sign_in, "auth.logout": sign_out, "auth.password": change_password,
+    "gaps.new": create_gap, "gaps.edit": edit_gap,
+    "contributions.new": record_contribution, "contributions.edit": edit_contribution,
+    "contributions.cancel": cancel_contribution, "contributions.new_payment": record_payment,
+    "schedules.generate": generate_schedule, "schedules.typed": type_schedule, "schedules.write_off": write_off,
+    "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
+    "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,
+}
+
+
+def test_every_route_that_accepts_a_post_is_checked_here(app):
+    posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert posting == set(ACTIONS)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACTIONS))
+def test_every_action_flashes_what_it_did(endpoint, anonymous, client_as, session, world):
+    browser = anonymous if endpoint == "auth.login" else FormClient(client_as("admin"))
+    response, said = ACTIONS[endpoint](browser, session, world)
+    assert response.status_code == 200
+    flashes = [html.unescape(text) for text in re.findall(r'<p class="flash success">([^<]*)</p>',
+                                                          response.get_data(as_text=True))]
+    assert any(said in text for text in flashes), flashes
+
+
+def test_flashes_are_announced_to_screen_readers(client, world):
+    page = FormClient(client).post("/gaps/new", NEW_GAP, follow_redirects=True).get_data(as_text=True)
+    assert re.search(r'<div class="flashes" role="status">\s*<p class="flash success">', page)

@@ -1,0 +1,52 @@
+"""Sorting and searching long tables from the query string, with a clear 400 for a value the
+table does not offer (the rules themselves are in ``tracker.listing``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, request
+
+from tracker.errors import InvalidInput
+from tracker.listing import Sort, Sorting, search_text
+
+
+@dataclass(frozen=True)
+class SortedBy:
+    """The order a table is shown in, with what its header links need."""
+
+    sorting: Sorting
+    sort: Sort
+
+    def label(self, column: str) -> str:
+        return self.sorting.columns[column].label
+
+    @property
+    def description(self) -> str:
+        """For the table's caption: "sorted by Decision date, descending"."""
+        order = "descending" if self.sort.descending else "ascending"
+        return f"sorted by {self.label(self.sort.column)}, {order}"
+
+    def aria_sort(self, column: str) -> str | None:
+        """The header's aria-sort: only on the column the table is sorted by."""
+        if column != self.sort.column:
+            return None
+        return "descending" if self.sort.descending else "ascending"
+
+    def direction_after_click(self, column: str) -> str:
+        return self.sorting.direction_after_click(self.sort, column)
+
+
+def requested_sort(sorting: Sorting) -> SortedBy:
+    """The order asked for by ``?sort=column&dir=asc|desc``; 400 naming the allowed values otherwise."""
+    try:
+        return SortedBy(sorting, sorting.parse(request.args.get("sort"), request.args.get("dir")))
+    except InvalidInput as error:
+        abort(400, description=error.message)
+
+
+def requested_search() -> str:
+    """The search text of ``?q=``, trimmed; "" when there is none."""
+    try:
+        return search_text(request.args.get("q"))
+    except InvalidInput as error:
+        abort(400, description=error.message)
