@@ -45,6 +45,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks --contributions 100000
 	$(BIN)/python -m tests.benchmarks.bench_recompute
 	$(BIN)/python -m tests.benchmarks.bench_tables
+	$(BIN)/python -m tests.benchmarks.bench_export
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

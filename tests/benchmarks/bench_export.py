@@ -43,6 +43,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from tests.benchmarks.bench_figures import signed_in_client
 from tracker import create_app, db, schema
 from tracker.demo import load_demo
 from tracker.exports import contribution_rows, contributions_query
@@ -146,7 +147,7 @@ def measure_floor(url: str, target: Path) -> int:
 
 def measure_export(url: str, target: Path) -> int:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TRACKER_SEED": ""})
-    response = app.test_client().get("/reports/contributions.xlsx", buffered=False)
+    response = signed_in_client(app).get("/reports/contributions.xlsx", buffered=False)
     assert response.status_code == 200, response.status
     with target.open("wb") as out:
         for chunk in response.response:

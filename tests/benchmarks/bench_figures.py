@@ -142,11 +142,12 @@ def measure(app: Flask, engine: Engine, repeat: int) -> list[report.Timing]:
 def signed_in_client(app: Flask):
     """A test client signed in as a viewer through the real sign-in form."""
     password = secrets.token_urlsafe(16)
+    email = f"bench-{secrets.token_hex(4)}@example.org"  # one per call: several runs may share a database
     with db.writing() as session:
-        users.create_user(session, "bench@example.org", "viewer", password)
+        users.create_user(session, email, "viewer", password)
     client = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"email": "bench@example.org", "password": password,
+    answer = client.post("/login", data={"email": email, "password": password,
                                          "csrf_token": token.group(1)})
     if answer.status_code != 302:
         raise SystemExit(f"Signing in answered {answer.status_code}")
