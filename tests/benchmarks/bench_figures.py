@@ -89,12 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             machine = report.machine(engine)
         finally:
             engine.dispose()
-    floor = timings[0]
-    print(f"{machine['database']} · {machine['cpus']} × {machine['cpu_model']} · Python {machine['python']}")
-    print(report.table(setup, timings, floor))
-    parameters = {name: getattr(args, name) for name in ("gaps", "contributions", "repeat", "seed")}
-    path = report.save(NAME, parameters, machine, setup, timings, floor)
-    print(f"\nfigures / raw = {timings[1].median / floor.median:.2f} (goal ≤ 1.5); results in {path}")
+    path = report.publish(NAME, args, machine, setup, timings)
+    print(f"\nfigures / raw = {timings[1].median / timings[0].median:.2f} (goal ≤ 1.5); results in {path}")
     return 0
 
 

@@ -37,11 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             machine = report.machine(engine)
         finally:
             engine.dispose()
-    floor = timings[0]
-    print(f"{machine['database']} · {machine['cpus']} × {machine['cpu_model']} · Python {machine['python']}")
-    print(report.table(setup, timings, floor))
-    parameters = {name: getattr(args, name) for name in ("gaps", "contributions", "repeat", "seed")}
-    print(f"\nresults in {report.save(NAME, parameters, machine, setup, timings, floor)}")
+    print(f"\nresults in {report.publish(NAME, args, machine, setup, timings)}")
     return 0
 
 

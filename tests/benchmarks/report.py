@@ -124,3 +124,13 @@ def save(name: str, parameters: dict, machine_info: dict, setup: list[Timing], t
 
 def _timing_json(timing: Timing) -> dict:
     return {**asdict(timing), "median": timing.median, "min": timing.min}
+
+
+def publish(name: str, args, machine_info: dict, setup: list, timings: list) -> Path:
+    """Print the table of a run (the first timing is the floor) and save it; returns the file."""
+    floor = timings[0]
+    print(f"{machine_info['database']} · {machine_info['cpus']} × {machine_info['cpu_model']} · "
+          f"Python {machine_info['python']}")
+    print(table(setup, timings, floor))
+    parameters = {key: getattr(args, key) for key in ("gaps", "contributions", "repeat", "seed")}
+    return save(name, parameters, machine_info, setup, timings, floor)
