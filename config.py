@@ -3,7 +3,6 @@
 The README's configuration table mirrors this file; keep them in step.
 """
 import os
-from datetime import timedelta
 
 
 def _int(name: str, default: int, minimum: int | None = None) -> int:
@@ -29,7 +28,7 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     #: Milliseconds a SQLite writer waits for the write lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = _int("TRACKER_SQLITE_BUSY_TIMEOUT_MS", 15_000)
-    #: Name of the seed loaded by `flask init-db` (a file in tracker/seeds/); empty loads none.
+    #: Name of the seed loaded by `flask init-db` (a file in tracker/gaps/seeds/); empty loads none.
     TRACKER_SEED = os.environ.get("TRACKER_SEED", "ilo-cambodia")
     #: Largest request body accepted, in bytes (uploads included).
     MAX_CONTENT_LENGTH = _int("TRACKER_MAX_CONTENT_LENGTH", 10 * 1024 * 1024)

@@ -3,8 +3,8 @@ import os
 
 from alembic import context
 
-from tracker.db import make_engine
-from tracker.models import Base
+from tracker.core.db import make_engine
+from tracker.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -3,7 +3,7 @@ of the rows an import skipped, with their cells as read and the reasons."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import IO
 
@@ -24,7 +24,7 @@ HOW_TO_FILL = Table("How to fill", (
 def write_import_template(target: str | IO[bytes], columns: Sequence[TemplateColumn], statuses: Sequence[str]) -> None:
     """A "Contributions" sheet with the headers (and a status list to pick from), and a sheet
     explaining each column."""
-    workbook = new_workbook(Notes("Contribution import template", datetime.now(timezone.utc), (), (), ""))
+    workbook = new_workbook(Notes("Contribution import template", datetime.now(UTC), (), (), ""))
     sheet = write_table(workbook, Table("Contributions", tuple(Column(c.header, "header") for c in columns)), []).sheet
     status = get_column_letter(1 + [c.header for c in columns].index("Status"))
     pick = DataValidation(type="list", formula1=f'"{",".join(statuses)}"', allow_blank=True,
@@ -35,7 +35,8 @@ def write_import_template(target: str | IO[bytes], columns: Sequence[TemplateCol
     workbook.save(target)
 
 
-def write_skipped_rows(target: str | IO[bytes], headers: Sequence[str], rows: Sequence[SkippedRow], notes: Notes) -> None:
+def write_skipped_rows(target: str | IO[bytes], headers: Sequence[str], rows: Sequence[SkippedRow],
+                       notes: Notes) -> None:
     """The skipped rows as they were in the file, each with its row number and reasons."""
     table = Table("Skipped rows", (
         Column("Row", "row_number", Kind.ID, width=7),

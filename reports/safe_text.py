@@ -10,8 +10,9 @@ even when someone edits the cell. The only formulas in a workbook are the builde
 
 XML 1.0, and so XLSX, cannot hold most control characters: they are removed instead of
 crashing the export. A carriage return would silently become a line feed when the file is
-read (XML's end-of-line rule), so line ends are written as line feeds, Excel's own. A cell holds at most 32,767 characters: longer text is cut and the cut
-is marked, so a reader knows there was more.
+read (XML's end-of-line rule), so line ends are written as line feeds, Excel's own. A cell
+holds at most 32,767 characters: longer text is cut and the cut is marked, so a reader knows
+there was more.
 """
 from __future__ import annotations
 

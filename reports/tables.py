@@ -8,11 +8,11 @@ so a table of a million rows streams through a write-only sheet in constant memo
 from __future__ import annotations
 
 import enum
-from operator import attrgetter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell

@@ -22,8 +22,9 @@ from sqlalchemy.exc import OperationalError
 
 from tests import factories
 from tests.serving import serving
-from tracker import create_app, db, schema
-from tracker.models import Base
+from tracker import create_app
+from tracker.core import db, schema
+from tracker.core.models import Base
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy.orm import Session
 
-from functools import cache
-
-from tracker import contributions, donors, gaps, passwords, schedules
-from tracker.models import Contribution, Gap, Payment, User
+from tracker.contributions import rules as contributions
+from tracker.core.models import Contribution, Gap, Payment, User
+from tracker.donors import rules as donors
+from tracker.gaps import rules as gaps
+from tracker.schedules import instalments as schedules
+from tracker.users import passwords
 
 PASSWORD = "correct horse battery staple"
 

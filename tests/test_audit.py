@@ -10,8 +10,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests import factories
-from tracker import audit, contributions, gaps, rates, users
-from tracker.models import AuditEntry
+from tracker.contributions import rates
+from tracker.contributions import rules as contributions
+from tracker.core import audit
+from tracker.core.models import AuditEntry
+from tracker.gaps import rules as gaps
+from tracker.users import rules as users
 
 
 def trail(session, record_type: str) -> list[tuple[str, dict | None, dict, str]]:

@@ -9,11 +9,11 @@ from sqlalchemy.engine import make_url
 
 from tests import factories
 from tracker import create_app
-from tracker.figures import donor_figures, gap_figures
+from tracker.core.figures import donor_figures, gap_figures
 
 
 def _figures(app):
-    from tracker import db
+    from tracker.core import db
 
     with db.new_session() as session:
         return gap_figures(session), donor_figures(session)

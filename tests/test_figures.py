@@ -9,8 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
-from tracker import contributions, db, gaps
-from tracker.figures import Totals, donor_figures, figures_of, gap_figures
+from tracker.contributions import rules as contributions
+from tracker.core import db
+from tracker.core.figures import Totals, donor_figures, figures_of, gap_figures
+from tracker.gaps import rules as gaps
 
 CURRENCY_PLACES = {"USD": 2, "EUR": 2, "JPY": 0, "KWD": 3}
 
@@ -31,7 +33,7 @@ class PlannedContribution:
 
 
 def _cents(minor: int, currency: str, rate: Decimal) -> int:
-    """Written apart from tracker.money on purpose: amount ÷ rate, half-even to the cent."""
+    """Written apart from tracker.core.money on purpose: amount ÷ rate, half-even to the cent."""
     dollars = Decimal(minor).scaleb(-CURRENCY_PLACES[currency]) / rate
     return int(dollars.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN) * 100)
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.imports import files
-from tracker.figures import figures_of
-from tracker.models import Contribution
+from tracker.core.figures import figures_of
+from tracker.core.models import Contribution
 
 
 @pytest.fixture

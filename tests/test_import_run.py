@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.imports import files
+from tracker.core.models import Contribution, Donor
 from tracker.imports.files import read_table
 from tracker.imports.mapping import Mapping, guessed
 from tracker.imports.run import ImportConflict, _Lookups, run_import
-from tracker.models import Contribution, Donor
 
 
 def table_of(rows):

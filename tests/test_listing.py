@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.errors import InvalidInput
-from tracker.listing import MAX_SEARCH, Sort, SortColumn, Sorting, contains_pattern, search_text, sorted_rows
+from tracker.core.errors import InvalidInput
+from tracker.core.listing import MAX_SEARCH, Sort, SortColumn, Sorting, contains_pattern, search_text, sorted_rows
 
 SORTING = Sorting({"name": SortColumn("Name", len), "amount": SortColumn("Amount", abs, descending_first=True)},
                   default=Sort("name", descending=False))

@@ -2,8 +2,8 @@
 from alembic import command
 from sqlalchemy import inspect
 
-from tracker import db, schema
-from tracker.schema import alembic_config
+from tracker.core import db, schema
+from tracker.core.schema import alembic_config
 
 
 def test_the_imports_migration_goes_down_and_up_again(tmp_path):

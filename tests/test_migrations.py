@@ -2,8 +2,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tracker import db
-from tracker.models import Base
+from tracker.core import db
+from tracker.core.models import Base
 
 
 def test_migrations_match_the_models(database_url):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker import money
+from tracker.core import money
 
 
 @pytest.mark.parametrize("code, exponent", [("USD", 2), ("JPY", 0), ("KWD", 3), ("EUR", 2), ("CLF", 4)])

@@ -1,15 +1,16 @@
 """Reminders: which instalments get one, how many and how far apart, and how they go out."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tracker import contributions, outbox
+from tracker.contributions import rules as contributions
+from tracker.core.models import Reminder
 from tracker.jobs.runner import Runner
-from tracker.models import Reminder
+from tracker.schedules import outbox
 
 DUE = contributions.today() + timedelta(days=100)
 RULES = outbox.ReminderRules(days_ahead=14, max_per_instalment=4, spacing_days=7)
@@ -17,7 +18,7 @@ RULES = outbox.ReminderRules(days_ahead=14, max_per_instalment=4, spacing_days=7
 
 def at(day_offset: int, hour: int = 8) -> datetime:
     """A moment ``day_offset`` days from the due date, at ``hour`` UTC."""
-    return datetime.combine(DUE + timedelta(days=day_offset), time(hour), timezone.utc)
+    return datetime.combine(DUE + timedelta(days=day_offset), time(hour), UTC)
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests import factories
-from tracker import contributions, schedules
-from tracker.errors import InvalidInput
-from tracker.figures import figures_of
-from tracker.models import Instalment, PaymentSchedule
+from tracker.contributions import rules as contributions
+from tracker.core.errors import InvalidInput
+from tracker.core.figures import figures_of
+from tracker.core.models import Instalment, PaymentSchedule
+from tracker.schedules import instalments as schedules
 
 SOON = contributions.today() + timedelta(days=30)  # due dates still ahead, whatever day the tests run
 

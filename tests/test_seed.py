@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from tracker import gaps, seed
-from tracker.gaps import get_gap
-from tracker.models import Donor, Gap
+from tracker.core.models import Donor, Gap
+from tracker.gaps import rules as gaps
+from tracker.gaps import seed
+from tracker.gaps.rules import get_gap
 
 SME = ("Building a culture of social security to facilitate better access to social security for workers in "
        "Small Medium Enterprises")

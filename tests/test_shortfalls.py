@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tracker.figures import GapFigures
-from tracker.shortfalls import shortfall_chart
+from tracker.core.figures import GapFigures
+from tracker.gaps.shortfalls import shortfall_chart
 
 
 def gap(code: str, requirement: int, funding: int = 0, pledged: int = 0) -> GapFigures:

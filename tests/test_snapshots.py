@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from tests import factories
-from tracker import snapshots
-from tracker.figures import gap_figures
-from tracker.models import GapSnapshot
+from tracker.core.figures import gap_figures
+from tracker.core.models import GapSnapshot
+from tracker.gaps import snapshots
 
-MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
 def snapshot_count(session, gap=None) -> int:

@@ -1,8 +1,8 @@
 """`flask --app tracker users …`: no default password anywhere, clear refusals."""
 from sqlalchemy import select
 
-from tracker import passwords
-from tracker.models import User
+from tracker.core.models import User
+from tracker.users import passwords
 
 
 def test_create_reads_the_password_from_stdin(runner, session):

@@ -11,7 +11,7 @@ from flask.helpers import get_debug_flag
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-from tracker import db
+from tracker.core import db
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -20,7 +20,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     Creating the app starts nothing in the background; scheduled jobs run in their own
     process (``flask --app tracker scheduler``).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
+                static_folder="web/static")
     app.config.from_object(Config)
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -33,15 +34,46 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.bind(engine)
     app.extensions["tracker.engine"] = engine
 
-    from tracker import api, cli, web
-
     if app.config["PROXIES"]:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    web.init_app(app)
-    app.register_blueprint(api.bp)
-    cli.init_app(app)
+    register_pages(app)
+    register_commands(app)
     return app
+
+
+def register_pages(app: Flask) -> None:
+    """What every request passes through, then each domain's blueprints (the JSON API last: the
+    domains' views add its routes when they are imported)."""
+    from tracker import web
+    from tracker.contributions import views as contributions
+    from tracker.donors import views as donors
+    from tracker.exports import views as exports
+    from tracker.gaps import views as gaps
+    from tracker.imports import views as imports
+    from tracker.jobs import views as jobs
+    from tracker.schedules import views as schedules
+    from tracker.users import views as users
+    from tracker.web import api
+
+    web.init_app(app)
+    for blueprint in (gaps.dashboard, gaps.bp, contributions.bp, schedules.bp, schedules.reminders, donors.bp,
+                      jobs.bp, users.bp, users.admin, exports.bp, imports.bp, api.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    """Each domain's commands. Imported here, so that the command modules stay leaves."""
+    from tracker.contributions.commands import add_rate
+    from tracker.gaps.commands import gaps
+    from tracker.imports.commands import import_contributions
+    from tracker.jobs.commands import scheduler
+    from tracker.maintenance.backup import backup, restore
+    from tracker.maintenance.commands import demo_data, init_db
+    from tracker.users.commands import users_group
+
+    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore, scheduler, import_contributions):
+        app.cli.add_command(command)
 
 
 def harden_for_production(app: Flask) -> None:

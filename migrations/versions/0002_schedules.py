@@ -5,9 +5,8 @@ Revision ID: 0002_schedules
 Revises: 0001
 Create Date: 2026-11-25 19:06:08.657186
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_schedules'
 down_revision = '0001'

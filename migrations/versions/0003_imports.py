@@ -4,9 +4,8 @@ keys of imported rows that stop a re-import from adding contributions twice.
 Revision ID: 0003_imports
 Revises: 0002_schedules
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0003_imports"
 down_revision = "0002_schedules"

@@ -8,8 +8,8 @@ import importlib
 import sqlalchemy as sa
 from alembic import op
 
-# For its compile hook: SQLite's CREATE INDEX is written without NULLS LAST (see tracker.models).
-importlib.import_module("tracker.models")
+# For its compile hook: SQLite's CREATE INDEX is written without NULLS LAST (see tracker.core.models).
+importlib.import_module("tracker.core.models")
 
 revision = '0005_ui'
 down_revision = '0004_access'

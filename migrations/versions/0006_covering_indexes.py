@@ -6,7 +6,6 @@ Revises: 0005_ui
 """
 from alembic import op
 
-
 revision = '0006_covering_indexes'
 down_revision = '0005_ui'
 branch_labels = None

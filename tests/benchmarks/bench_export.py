@@ -37,17 +37,18 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from tests.benchmarks.bench_figures import signed_in_client
-from tracker import create_app, db, schema
-from tracker.demo import load_demo
-from tracker.exports import contribution_rows, contributions_query
-from tracker.models import Contribution
+from tracker import create_app
+from tracker.core import db, schema
+from tracker.core.models import Contribution
+from tracker.exports.rows import contribution_rows, contributions_query
+from tracker.maintenance.demo import load_demo
 
 MEASUREMENTS = ("raw", "floor", "export", "pandas")
 DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -197,7 +198,8 @@ def median_run(turns: list[dict]) -> dict:
 
 
 def report(results: dict) -> str:
-    lines = [f"{'rows':>10}  {'measurement':<8}  {'seconds':>9}  {'× floor':>7}  {'peak MiB':>9}  {'file MB':>8}  turns",
+    lines = [f"{'rows':>10}  {'measurement':<8}  {'seconds':>9}  {'× floor':>7}  {'peak MiB':>9}  "
+             f"{'file MB':>8}  turns",
              "-" * 70]
     for size, by_name in results.items():
         floor = by_name.get("floor", {}).get("seconds")
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{peaks[0]:.0f} → {peaks[-1]:.0f} MiB")
     print(f"({database}, {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()})")
     RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"export-{stamp}.json").write_text(json.dumps(
         {"database": database, "results": {str(k): v for k, v in results.items()}}, indent=2))
     return 0

@@ -26,18 +26,19 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete
 
 from tests.benchmarks.bench_figures import database, raw_aggregate
 from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER
-
-from tracker import create_app, db, schema
-from tracker.demo import load_demo
+from tracker import create_app
+from tracker.core import db, schema
+from tracker.core.models import GapSnapshot
+from tracker.gaps.snapshots import record_snapshots
 from tracker.jobs.runner import Runner
-from tracker.models import GapSnapshot
-from tracker.snapshots import record_snapshots
+from tracker.maintenance.demo import load_demo
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_recompute",
@@ -70,7 +71,7 @@ def timed(action: Callable[[], object], repeat: int, before: Callable[[], object
 def recompute_work() -> int:
     """What the recompute job does inside its transaction (tracker.jobs._recompute)."""
     with db.writing() as session:
-        return record_snapshots(session, datetime.now(timezone.utc))
+        return record_snapshots(session, datetime.now(UTC))
 
 
 def forget_snapshots() -> None:

@@ -11,8 +11,9 @@ from sqlalchemy import Engine, select
 
 from tests.benchmarks import report
 from tests.benchmarks.bench_figures import database, parse_args, prepare, signed_in_client
-from tracker import create_app, db
-from tracker.models import Donor, Gap
+from tracker import create_app
+from tracker.core import db
+from tracker.core.models import Donor, Gap
 
 NAME = "tables"
 

@@ -8,7 +8,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
@@ -103,7 +103,7 @@ def _cpu_model() -> str:
 def save(name: str, parameters: dict, machine_info: dict, setup: list[Timing], timings: list[Timing],
          floor: Timing) -> Path:
     """Write the run as JSON to ``bench-results/<name>-<dialect>-<UTC time>.json``."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     dialect = machine_info["database"].split()[0]
     path = RESULTS / f"{name}-{dialect}-{now:%Y%m%dT%H%M%SZ}.json"
     RESULTS.mkdir(exist_ok=True)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests import factories
-from tracker import seed
+from tracker.gaps import seed
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,10 +42,11 @@ def cambodia(session):
 def people(session, cambodia):
     """An editor, and a donor user for each of two donors with a contribution each."""
 
-    from tracker import gaps
+    from tracker.gaps import rules as gaps
 
     agri = gaps.get_gap(session, "KHM-AGRI")
-    japan = factories.add_contribution(session, agri, "2000000", currency="JPY", rate="150", donor="Government of Japan",
+    japan = factories.add_contribution(session, agri, "2000000", currency="JPY", rate="150",
+                                       donor="Government of Japan",
                                        reference="JP-2026-01")
     sweden = factories.add_contribution(session, agri, "150000.00", donor="Sweden", reference="SE-2026-07",
                                         status="pledged")

@@ -14,9 +14,12 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests import factories
-from tests.serving import serving
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
-from tracker import create_app, db, gaps, schema, seed
+from tests.serving import serving
+from tracker import create_app
+from tracker.core import db, schema
+from tracker.gaps import rules as gaps
+from tracker.gaps import seed
 
 WIDTHS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 PAGES = {

@@ -34,7 +34,7 @@ def pages(app, values) -> list[str]:
 @pytest.fixture
 def values(people, session):
     from tests import factories
-    from tracker import gaps
+    from tracker.gaps import rules as gaps
 
     made = factories.add_contribution(session, gaps.get_gap(session, "KHM-SME"), "90000.00", donor="Korea")
     factories.add_schedule(session, made, 3)

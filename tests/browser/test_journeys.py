@@ -14,7 +14,8 @@ TODAY = date.today().isoformat()
 
 def card(page: Page, label: str) -> str:
     """The figure shown in the card labelled ``label`` on a gap page."""
-    return page.locator(".card", has=page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))).locator("dd").inner_text()
+    term = page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))
+    return page.locator(".card", has=term).locator("dd").inner_text()
 
 
 def record_eu_commitment(page: Page, amount: str = "1,000,000") -> None:

@@ -5,18 +5,18 @@ import dataclasses
 import socket
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tracker import db
+from tracker.core import db
+from tracker.core.models import GapSnapshot, Instalment, JobRequest, JobRun, utcnow
 from tracker.jobs import JOBS, locks, runs
 from tracker.jobs.runner import Runner
-from tracker.models import GapSnapshot, Instalment, JobRequest, JobRun, utcnow
 
-NOON = datetime(2031, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

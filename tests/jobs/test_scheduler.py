@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from tracker.core.models import utcnow
 from tracker.jobs import ticks
-from tracker.models import utcnow
-from tracker.scheduler import add_jobs
+from tracker.jobs.scheduler import add_jobs
 
 CONFIG = {"TRACKER_RECOMPUTE_INTERVAL": 60, "TRACKER_OVERDUE_INTERVAL": 86400, "TRACKER_REMINDERS_INTERVAL": 86400,
           "TRACKER_RUN_NOW_POLL_INTERVAL": 3600}
@@ -32,7 +32,7 @@ class CountingRunner:
 
 def test_ticks_missed_while_the_machine_slept_run_once_not_once_each():
     runner = CountingRunner()
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     add_jobs(scheduler, CONFIG, runner)
     scheduler.start(paused=True)
     try:

@@ -1,14 +1,14 @@
 """Plain rows for testing the builders without a database."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from reports.rows import ContributionRow, DonorRow, GapRow, Notes, PaymentRow, StatusReport
 
 
 def notes(**changes) -> Notes:
-    return Notes(**{"title": "Funding gap status", "as_of": datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc),
+    return Notes(**{"title": "Funding gap status", "as_of": datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
                     "filters": [], "definitions": [("Funding", "Committed or paid.")], "source": "tests", **changes})
 
 

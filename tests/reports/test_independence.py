@@ -29,5 +29,6 @@ def test_no_reports_module_imports_tracker():
 def test_importing_every_builder_loads_nothing_of_tracker():
     names = ", ".join(f"reports.{p.stem}" for p in sorted(REPORTS.glob("*.py")) if p.stem != "__init__")
     code = f"import sys, {names}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'tracker'))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPORTS.parent, capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPORTS.parent, capture_output=True, text=True,
+                            check=True)
     assert result.stdout.strip() == "[]"

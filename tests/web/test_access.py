@@ -1,14 +1,14 @@
 """Who may use what: every URL rule of the app, walked for every kind of visitor.
 
 A route added without an entry here fails ``test_every_route_is_in_the_table`` until its
-rule is declared (in the view, with ``tracker.access.allow``) and recorded here.
+rule is declared (in the view, with ``tracker.web.access.allow``) and recorded here.
 """
 from __future__ import annotations
 
 import pytest
 
 from tests import factories
-from tracker.access import rule_of
+from tracker.web.access import rule_of
 
 VISITORS = ("anonymous", "donor_a", "donor_b", "viewer", "editor", "admin")
 

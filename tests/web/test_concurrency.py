@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import CSRF
-from tracker import db
-from tracker.figures import figures_of
-from tracker.gaps import GapInput, create_gap
-from tracker.models import Contribution, Donor
+from tracker.core import db
+from tracker.core.figures import figures_of
+from tracker.core.models import Contribution, Donor
+from tracker.gaps.rules import GapInput, create_gap
 
 POSTS = 50
 EDITOR = "officer@example.org"
@@ -62,7 +62,7 @@ class Post:
         }
 
     def expected_cents(self) -> int:
-        """The reference conversion, written independently of tracker.money."""
+        """The reference conversion, written independently of tracker.core.money."""
         dollars = Decimal(self.amount) / Decimal(self.rate or "1")
         return int(dollars.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN) * 100)
 

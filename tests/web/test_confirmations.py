@@ -7,7 +7,7 @@ import html
 import pytest
 
 from tests import factories
-from tracker import contributions
+from tracker.contributions import rules as contributions
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests import factories
-from tracker import shortfalls
+from tracker.gaps import shortfalls
 
 
 def chart_of(page: str) -> str:

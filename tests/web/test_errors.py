@@ -56,7 +56,7 @@ def test_an_unexpected_error_is_logged_and_shown_as_a_friendly_500(client, monke
     def broken(*_args, **_kwargs):
         raise RuntimeError("the disk is on fire")
 
-    monkeypatch.setattr("tracker.web.dashboard.gap_figures", broken)
+    monkeypatch.setattr("tracker.gaps.views.gap_figures", broken)
     with caplog.at_level(logging.ERROR):
         response = client.get("/")
     page = main_of(response.get_data(as_text=True))

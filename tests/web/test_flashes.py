@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import FormClient
-from tests.web.test_contributions import GOOD
 from tests.imports import files
+from tests.web.test_contributions import GOOD
 from tests.web.test_gaps import NEW_GAP
 from tests.web.test_imports import submit, upload
-from tracker import contributions, outbox
-from tracker.models import Reminder, utcnow
+from tracker.contributions import rules as contributions
+from tracker.core.models import Reminder, utcnow
+from tracker.schedules import outbox
 
 SOON = (contributions.today() + timedelta(days=30)).isoformat()
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.web.test_contributions import error_beside
-from tracker.gaps import get_gap
-from tracker.models import Gap
+from tracker.core.models import Gap
+from tracker.gaps.rules import get_gap
 
 NEW_GAP = {
     "code": "khm-health", "title": "Health insurance for informal workers", "country": "KH",

@@ -11,7 +11,7 @@ import pytest
 import tracker
 from tests import factories
 
-STYLE = (Path(tracker.__file__).parent / "static" / "style.css").read_text()
+STYLE = (Path(tracker.__file__).parent / "web" / "static" / "style.css").read_text()
 
 
 def media_block(query: str) -> str:

@@ -14,9 +14,9 @@ from reports.sheets import CONTRIBUTIONS, DONORS, GAPS, PAYMENTS
 from tests import factories
 from tests.libreoffice import round_trip
 from tests.web.test_contributions import error_beside
-from tracker.contributions import cancel_contribution
-from tracker.figures import Totals, donor_figures, gap_figures
-from tracker.models import Donor
+from tracker.contributions.rules import cancel_contribution
+from tracker.core.figures import Totals, donor_figures, gap_figures
+from tracker.core.models import Donor
 
 HOSTILE_NAMES = ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "Bell\x07 Foundation"]
 
@@ -67,7 +67,8 @@ def test_the_status_workbook_agrees_with_the_app_to_the_cent(client, session, le
     app_figures = gap_figures(session)
     assert [row["code"] for row in summary] == [f.code for f in app_figures]
     for row, figures in zip(summary, app_figures):
-        for name in ("requirement", "funding", "pledged", "received", "shortfall", "surplus", "gap_if_pledges_honoured"):
+        for name in ("requirement", "funding", "pledged", "received", "shortfall", "surplus",
+                     "gap_if_pledges_honoured"):
             assert cents(row[name]) == getattr(figures, f"{name}_usd"), (figures.code, name)
         assert Decimal(str(row["coverage"])) * 100 == figures.coverage_pct
     donors = records(book["Donors"], DONORS)

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.web.test_contributions import GOOD, error_beside
-from tracker import contributions, outbox
-from tracker.figures import figures_of
-from tracker.models import Instalment, Reminder, WriteOff, utcnow
+from tracker.contributions import rules as contributions
+from tracker.core.figures import figures_of
+from tracker.core.models import Instalment, Reminder, WriteOff, utcnow
+from tracker.schedules import outbox
 
 SOON = contributions.today() + timedelta(days=30)
 

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import event
 
 from tests import factories
-from tracker import contributions, donors
+from tracker.contributions import rules as contributions
+from tracker.donors import rules as donors
 
 
 def row_order(page: str, names: list[str]) -> list[str]:

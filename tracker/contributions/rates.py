@@ -7,9 +7,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import money
-from tracker.errors import InvalidInput
-from tracker.models import ExchangeRate
+from tracker.core import money
+from tracker.core.errors import InvalidInput
+from tracker.core.models import ExchangeRate
 
 ONE = Decimal(1)
 

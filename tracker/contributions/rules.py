@@ -1,5 +1,5 @@
 """Recording, editing, cancelling and writing off contributions, recording payments against
-them, and giving them payment schedules (the instalment rules are in tracker.schedules).
+them, and giving them payment schedules (the instalment rules are in tracker.schedules.instalments).
 
 These functions check the ledger's rules, flush, and leave the commit to the caller, so
 that a form post, an import of many rows or a job is one transaction. Those that change
@@ -9,18 +9,20 @@ arriving together queue instead of matching payments against a half-changed sche
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import audit, donors, money, schedules
-from tracker.errors import EditConflict, InvalidInput
-from tracker.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
-from tracker.models import Contribution, ContributionStatus, Donor, Gap, InstalmentStatus, Payment, WriteOff
-from tracker.rates import resolve_rate
+from tracker.contributions.rates import resolve_rate
+from tracker.core import audit, money
+from tracker.core.errors import EditConflict, InvalidInput
+from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
+from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, InstalmentStatus, Payment, WriteOff
+from tracker.donors import rules as donors
+from tracker.schedules import instalments as schedules
 
 EARLIEST = date(1990, 1, 1)
 OPEN_STATUSES = (ContributionStatus.PLEDGED, ContributionStatus.COMMITTED, ContributionStatus.PAID)
@@ -50,7 +52,7 @@ class PaymentInput:
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def check_date(field: str, label: str, day: date | None) -> None:
@@ -191,7 +193,7 @@ def cancel_contribution(session: Session, contribution: Contribution, reason: st
     contribution.status = ContributionStatus.CANCELLED.value
     contribution.cancel_reason = reason.strip()
     audit.give_reason(session, reason)
-    contribution.cancelled_at = datetime.now(timezone.utc)
+    contribution.cancelled_at = datetime.now(UTC)
     _flush_guarded(session, contribution)
     schedules.close_open(session, contribution, InstalmentStatus.CANCELLED)
 
@@ -233,7 +235,7 @@ def set_schedule(session: Session, contribution: Contribution, plan: schedules.P
     _lock(session, contribution)
     _check_version(contribution, expected_version)
     schedules.set_plan(session, contribution, plan, received_minor(session, contribution), today())
-    contribution.updated_at = datetime.now(timezone.utc)
+    contribution.updated_at = datetime.now(UTC)
     _flush_guarded(session, contribution)
 
 
@@ -259,7 +261,7 @@ def write_off(session: Session, contribution: Contribution, reason: str, expecte
     given_up = WriteOff(amount_minor=rest, reason=reason.strip(),
                         usd_cents=money.usd_cents(money.from_minor(rest, contribution.currency), contribution.rate))
     contribution.write_off = given_up
-    contribution.updated_at = datetime.now(timezone.utc)
+    contribution.updated_at = datetime.now(UTC)
     _flush_guarded(session, contribution)
     schedules.close_open(session, contribution, InstalmentStatus.WRITTEN_OFF)
     return given_up

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, object_session
 
-from tracker.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, User, WriteOff
+from tracker.core.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, User, WriteOff
 
 #: The record types that are audited, by the name the trail uses for them.
 AUDITED: dict[type, str] = {
@@ -92,7 +92,8 @@ def _created(session: Session):
 
 
 def _values(obj) -> dict:
-    return {a.key: _shown(a.key, a.value) for a in inspect(obj).attrs if a.key in _columns(obj) and a.key not in SKIPPED}
+    columns = _columns(obj)
+    return {a.key: _shown(a.key, a.value) for a in inspect(obj).attrs if a.key in columns and a.key not in SKIPPED}
 
 
 def _updated(session: Session):
@@ -127,7 +128,7 @@ def _shown(key: str, value):
 
 def _entry(actor: Actor, reason: str, action: str, obj, before: dict | None, after: dict) -> dict:
     return {
-        "at": datetime.now(timezone.utc), "user_id": actor.user_id, "actor": actor.name, "address": actor.address,
+        "at": datetime.now(UTC), "user_id": actor.user_id, "actor": actor.name, "address": actor.address,
         "action": action, "record_type": AUDITED[type(obj)], "record_id": obj.id,
         "before": None if before is None else json.dumps(before, sort_keys=True, ensure_ascii=False),
         "after": json.dumps(after, sort_keys=True, ensure_ascii=False), "reason": reason,
@@ -160,9 +161,9 @@ class AuditFilter:
         if self.actor:
             query = query.where(AuditEntry.actor == self.actor.strip().casefold())
         if self.since:
-            query = query.where(AuditEntry.at >= datetime.combine(self.since, time.min, timezone.utc))
+            query = query.where(AuditEntry.at >= datetime.combine(self.since, time.min, UTC))
         if self.until:
-            query = query.where(AuditEntry.at < datetime.combine(self.until + timedelta(days=1), time.min, timezone.utc))
+            query = query.where(AuditEntry.at < datetime.combine(self.until + timedelta(days=1), time.min, UTC))
         return query
 
 

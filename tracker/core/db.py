@@ -49,7 +49,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 def bind(engine: Engine) -> None:
     """Point the shared session factory at ``engine`` and attach the audit trail to it."""
-    from tracker import audit
+    from tracker.core import audit
 
     SessionFactory.configure(bind=engine)
     audit.register(SessionFactory)
@@ -63,7 +63,7 @@ def current_engine() -> Engine:
 def new_session(*, write: bool = False, actor=None) -> Session:
     """A session whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite) when asked.
 
-    ``actor`` (a ``tracker.audit.Actor``) is who the audit trail names for its changes.
+    ``actor`` (a ``tracker.core.audit.Actor``) is who the audit trail names for its changes.
     """
     engine = current_engine()
     if write:

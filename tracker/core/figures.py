@@ -25,8 +25,8 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
-from tracker.money import percent, usd
+from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
+from tracker.core.money import percent, usd
 
 FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
 
@@ -94,6 +94,24 @@ class GapFigures(InDollars):
     def pledged_pct(self) -> Decimal | None:
         """Open pledges as a percentage of the requirement (for the pledged band of a bar)."""
         return percent(self.pledged_cents, self.requirement_cents)
+
+
+#: The money figures of a gap's JSON, each as ``<name>_usd``.
+JSON_MONEY_FIELDS = ("requirement", "funding", "pledged", "received", "written_off", "shortfall", "surplus",
+                     "gap_if_pledges_honoured")
+
+
+def gap_json(figures: GapFigures) -> dict:
+    """A gap's figures as JSON (the API's and ``flask gaps --json``'s one shape): US$ as decimal
+    strings with two places, never floats."""
+    coverage = figures.coverage_pct
+    return {
+        "code": figures.code,
+        "title": figures.title,
+        "status": figures.status,
+        **{f"{name}_usd": str(getattr(figures, f"{name}_usd")) for name in JSON_MONEY_FIELDS},
+        "coverage_pct": None if coverage is None else str(coverage),
+    }
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
-from tracker.errors import InvalidInput
+from tracker.core.errors import InvalidInput
 
 DIRECTIONS = {"asc": False, "desc": True}
 #: Longest search text accepted; longer input is a mistake (or an attack), not a search.

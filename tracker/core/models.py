@@ -3,7 +3,7 @@ payment schedules (instalments, write-offs, reminders), and the scheduled jobs' 
 (figure snapshots, job runs, locks and "Run now" requests).
 
 Money columns hold integers of minor units (``*_minor`` in the record's currency,
-``*_cents`` in US cents); see ``tracker.money``. Financial records are never deleted:
+``*_cents`` in US cents); see ``tracker.core.money``. Financial records are never deleted:
 a contribution is cancelled, a gap is closed. Rows that people edit carry a ``version``
 that SQLAlchemy checks on every UPDATE, so two concurrent edits cannot silently
 overwrite each other.
@@ -11,7 +11,7 @@ overwrite each other.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -33,16 +33,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.schema import CreateIndex
 
-from tracker.money import RATE_PLACES
+from tracker.core.money import RATE_PLACES
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands DateTime(timezone=True) back as naive UTC, PostgreSQL as aware: make it aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Rate(TypeDecorator):
@@ -196,7 +196,7 @@ class Contribution(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: Due date of the oldest overdue instalment; None when none is overdue (see tracker.schedules).
+    #: Due date of the oldest overdue instalment; None when none is overdue (see tracker.schedules.instalments).
     overdue_since: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -217,7 +217,7 @@ class Contribution(Base):
 
 
 #: The contribution tables' default order (newest decision first, undated last) and their US$
-#: order walk these indexes instead of sorting every row (see ``tracker.contributions.SORTING``).
+#: order walk these indexes instead of sorting every row (see ``tracker.contributions.rules.SORTING``).
 Index("ix_contribution_decision_date_id", Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
 Index("ix_contribution_usd_cents_id", Contribution.usd_cents, Contribution.id)
 
@@ -411,7 +411,7 @@ class WriteOff(Base):
     """The unpaid rest of a committed contribution, given up with a reason.
 
     Funding counts the contribution at its committed US$ value less ``usd_cents`` (see
-    tracker.figures); the row keeps what was given up, when and why.
+    tracker.core.figures); the row keeps what was given up, when and why.
     """
 
     __tablename__ = "write_off"

@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.errors import InvalidInput
-from tracker.figures import DonorFigures, donor_figures_query
-from tracker.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
-from tracker.models import Donor, DonorType
+from tracker.core.errors import InvalidInput
+from tracker.core.figures import DonorFigures, donor_figures_query
+from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
+from tracker.core.models import Donor, DonorType
 
 
 def clean_name(name: str) -> str:
@@ -95,7 +95,7 @@ def count_donors(session: Session, search: str = "") -> int:
 
 def donor_lines(session: Session, *, search: str = "", sort: Sort = SORTING.default, limit: int = 50,
                 offset: int = 0) -> list[DonorFigures]:
-    """A page of donors with their figures (``tracker.figures``), filtered and sorted in SQL."""
+    """A page of donors with their figures (``tracker.core.figures``), filtered and sorted in SQL."""
     query = select(_FIGURES).join(Donor, Donor.id == _FIGURES.c.id)
     if search:
         query = query.where(name_contains(search))

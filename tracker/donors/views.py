@@ -1,15 +1,17 @@
 """Donors: who gave what, across every gap."""
 from flask import Blueprint, abort, render_template
 
-from tracker import audit, contributions, donors
-from tracker.access import SIGNED_IN, STAFF, allow, is_donor, require_own_donor
-from tracker.contributions import contribution_lines, count_contributions, payment_lines
-from tracker.figures import donor_figures
+from tracker.contributions import rules as contributions
+from tracker.contributions.rules import contribution_lines, count_contributions, payment_lines
+from tracker.core import audit
+from tracker.core.figures import donor_figures
+from tracker.donors import rules as donors
 from tracker.web import session
+from tracker.web.access import SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.web.listing import requested_search, requested_sort
 from tracker.web.paging import requested_page
 
-bp = Blueprint("donors", __name__, url_prefix="/donors")
+bp = Blueprint("donors", __name__, url_prefix="/donors", template_folder="templates")
 
 
 @bp.get("")
@@ -19,7 +21,7 @@ def index():
     sorted_by = requested_sort(donors.SORTING)
     page = requested_page(donors.count_donors(session(), search))
     lines = donors.donor_lines(session(), search=search, sort=sorted_by.sort, limit=page.size, offset=page.offset)
-    return render_template("donors.html", donors=lines, search=search, sorted_by=sorted_by, page=page)
+    return render_template("donors/donors.html", donors=lines, search=search, sorted_by=sorted_by, page=page)
 
 
 @bp.get("/<int:donor_id>")
@@ -32,7 +34,7 @@ def show(donor_id: int):
     sorted_by = requested_sort(contributions.SORTING)
     page = requested_page(count_contributions(session(), donor_id=donor_id))
     return render_template(
-        "donor.html", donor=found[0], page=page, sorted_by=sorted_by,
+        "donors/donor.html", donor=found[0], page=page, sorted_by=sorted_by,
         lines=contribution_lines(session(), donor_id=donor_id, sort=sorted_by.sort, limit=page.size,
                                  offset=page.offset),
         payments=payment_lines(session(), donor_id=donor_id),

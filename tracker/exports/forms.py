@@ -7,13 +7,12 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from tracker import donors
-from tracker.exports import ReportFilters
-from tracker.gaps import get_gap
-from tracker.models import ContributionStatus, Donor, Gap
+from tracker.core.models import ContributionStatus, Donor, Gap
+from tracker.donors import rules as donors
+from tracker.exports.rows import ReportFilters
+from tracker.gaps.rules import get_gap
 from tracker.web import session
 from tracker.web.forms import DATE_MESSAGE, Form, options
-
 
 #: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
 MAX_ID = 2**31 - 1

@@ -1,6 +1,6 @@
 """The rows behind every workbook, gathered from the ledger for the builders in ``reports``.
 
-Figures come from :mod:`tracker.figures` and nothing here adds up contributions. Listings
+Figures come from :mod:`tracker.core.figures` and nothing here adds up contributions. Listings
 are generators over a streaming query (``yield_per``: a server-side cursor on PostgreSQL,
 SQLite's own step-by-step cursor), so exporting a million contributions never holds them
 all in memory.
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from reports.rows import ContributionRow, DonorRow, DonorStatement, GapRow, Notes, PaymentRow, StatusReport
-from tracker import money
-from tracker.figures import DEFINITIONS, DonorFigures, GapFigures, donor_figures, gap_figures
-from tracker.models import Contribution, ContributionStatus, Donor, Gap, Payment
-from tracker.web.filters import country_name
+from tracker.core import money
+from tracker.core.countries import country_name
+from tracker.core.figures import DEFINITIONS, DonorFigures, GapFigures, donor_figures, gap_figures
+from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment
 
 #: Rows fetched from the database per round trip while streaming a listing.
 YIELD_PER = 2_000
@@ -38,7 +38,8 @@ class ReportFilters:
     def contributions(self, query: Select) -> Select:
         """``query`` (over contributions) narrowed to the contributions these filters select."""
         if self.gap_code is not None:
-            query = query.where(Contribution.gap_id == select(Gap.id).where(Gap.code == self.gap_code).scalar_subquery())
+            gap_id = select(Gap.id).where(Gap.code == self.gap_code).scalar_subquery()
+            query = query.where(Contribution.gap_id == gap_id)
         if self.donor_id is not None:
             query = query.where(Contribution.donor_id == self.donor_id)
         if self.status is not None:
@@ -59,16 +60,21 @@ def _between(column, start: date | None, end: date | None):
 
 
 def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
-    """The selected contributions, oldest first, with what has arrived against each (one query)."""
+    """The selected contributions, oldest first, with what has arrived against each (one query).
+
+    Every column is labelled: rows are read by name, so a column added anywhere shifts nothing.
+    """
     paid_in = (
         select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
         .group_by(Payment.contribution_id)
         .subquery("paid_in")
     )
     query = (
-        select(Contribution.id, Gap.code, Donor.name, Contribution.status, Contribution.decision_date,
-               Contribution.amount_minor, Contribution.currency, Contribution.rate, Contribution.rate_date,
-               Contribution.usd_cents, func.coalesce(paid_in.c.minor, 0), Contribution.reference, Contribution.note, Contribution.cancel_reason)
+        select(Contribution.id.label("number"), Gap.code.label("gap_code"), Donor.name.label("donor"),
+               Contribution.status, Contribution.decision_date, Contribution.amount_minor, Contribution.currency,
+               Contribution.rate, Contribution.rate_date, Contribution.usd_cents,
+               func.coalesce(paid_in.c.minor, 0).label("received_minor"), Contribution.reference,
+               Contribution.note, Contribution.cancel_reason)
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .outerjoin(paid_in, paid_in.c.contribution_id == Contribution.id)
@@ -80,32 +86,32 @@ def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
 
 def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[ContributionRow]:
     """Every selected contribution as a row for a workbook, streamed."""
-    for (number, gap_code, donor, status, decided, minor, currency, rate, rate_date, cents, received_minor,
-         reference, note, cancel_reason) in _streamed(session, contributions_query(filters)):
+    for row in _streamed(session, contributions_query(filters)):
         yield ContributionRow(
-            number=number, gap_code=gap_code, donor=donor, status=status, decision_date=decided,
-            amount=money.from_minor(minor, currency), currency=currency, rate=rate, rate_date=rate_date,
-            usd=money.usd(cents), received=money.from_minor(received_minor, currency), reference=reference,
-            note=note, cancel_reason=cancel_reason or "",
+            number=row.number, gap_code=row.gap_code, donor=row.donor, status=row.status,
+            decision_date=row.decision_date, amount=money.from_minor(row.amount_minor, row.currency),
+            currency=row.currency, rate=row.rate, rate_date=row.rate_date, usd=money.usd(row.usd_cents),
+            received=money.from_minor(row.received_minor, row.currency), reference=row.reference, note=row.note,
+            cancel_reason=row.cancel_reason or "",
         )
 
 
 def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[PaymentRow]:
-    """Every payment against the selected contributions, in the order received."""
+    """Every payment against the selected contributions, in the order received, read by name."""
     query = (
-        select(Payment.contribution_id, Gap.code, Donor.name, Payment.date_received, Payment.amount_minor,
-               Contribution.currency, Payment.rate, Payment.usd_cents, Payment.reference)
+        select(Payment.contribution_id.label("contribution"), Gap.code.label("gap_code"), Donor.name.label("donor"),
+               Payment.date_received, Payment.amount_minor, Contribution.currency, Payment.rate, Payment.usd_cents,
+               Payment.reference)
         .join(Contribution, Contribution.id == Payment.contribution_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .where(*_between(Payment.date_received, filters.date_from, filters.date_to))
         .order_by(Payment.date_received, Payment.id)
     )
-    for contribution, gap_code, donor, received, minor, currency, rate, cents, reference in _streamed(
-            session, filters.contributions(query)):
-        yield PaymentRow(contribution=contribution, gap_code=gap_code, donor=donor, date_received=received,
-                         amount=money.from_minor(minor, currency), currency=currency, rate=rate,
-                         usd=money.usd(cents), reference=reference)
+    for row in _streamed(session, filters.contributions(query)):
+        yield PaymentRow(contribution=row.contribution, gap_code=row.gap_code, donor=row.donor,
+                         date_received=row.date_received, amount=money.from_minor(row.amount_minor, row.currency),
+                         currency=row.currency, rate=row.rate, usd=money.usd(row.usd_cents), reference=row.reference)
 
 
 def _streamed(session: Session, query: Select):
@@ -179,7 +185,7 @@ def described(session: Session, filters: ReportFilters) -> list[tuple[str, str]]
 
 
 def notes(session: Session, title: str, filters: ReportFilters, source: str) -> Notes:
-    return Notes(title=title, as_of=datetime.now(timezone.utc), filters=described(session, filters),
+    return Notes(title=title, as_of=datetime.now(UTC), filters=described(session, filters),
                  definitions=DEFINITIONS, source=source)
 
 

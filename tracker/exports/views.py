@@ -1,40 +1,20 @@
-"""Excel downloads: the status workbook, the contributions export, donor statements.
-
-A workbook is written to an anonymous temporary file as its rows stream from the database,
-then sent from that file in chunks: neither the rows nor the file are ever held in memory.
-"""
+"""Excel downloads: the status workbook, the contributions export, donor statements."""
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
-from typing import IO
-
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, abort, request
 
 from reports.contributions import write_contributions_workbook
 from reports.statement import write_donor_statement
 from reports.status import write_status_workbook
-from tracker import exports
-from tracker.access import SIGNED_IN, STAFF, allow, require_own_donor
-from tracker.contributions import today
-from tracker.web import render_form, session
-from tracker.web.report_forms import MAX_ID, ReportFiltersForm
+from tracker.contributions.rules import today
+from tracker.exports import rows as exports
+from tracker.exports.forms import MAX_ID, ReportFiltersForm
+from tracker.web import session
+from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
+from tracker.web.downloads import send_workbook
+from tracker.web.saving import render_form
 
-bp = Blueprint("reports", __name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def send_workbook(write: Callable[[IO[bytes]], object], name: str):
-    """Run ``write`` into a temporary file on disk (gone once closed) and stream it out."""
-    handle = tempfile.TemporaryFile()
-    try:
-        write(handle)
-        handle.seek(0)
-    except BaseException:
-        handle.close()
-        raise
-    return send_file(handle, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+bp = Blueprint("reports", __name__, template_folder="templates")
 
 
 def _source() -> str:
@@ -50,14 +30,14 @@ def _filters_or_form():
     """The filters asked for, or the filter page with the messages (400)."""
     form = ReportFiltersForm()
     if not form.validate():
-        return None, render_form("reports.html", form)
+        return None, render_form("exports/reports.html", form)
     return form.filters(), None
 
 
 @bp.get("/reports")
 @allow(STAFF)
 def index():
-    return render_form("reports.html", ReportFiltersForm(), 200)
+    return render_form("exports/reports.html", ReportFiltersForm(), 200)
 
 
 @bp.get("/reports/status.xlsx")

@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from operator import attrgetter
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import money
-from tracker.errors import EditConflict, InvalidInput
-from tracker.listing import Sort, SortColumn, Sorting
-from tracker.models import Gap, GapStatus
+from tracker.core import money
+from tracker.core.errors import EditConflict, InvalidInput
+from tracker.core.listing import Sort, SortColumn, Sorting
+from tracker.core.models import Gap, GapStatus
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 
-#: The sortable columns of the dashboard's table. It lists ``tracker.figures.GapFigures``, one
+#: The sortable columns of the dashboard's table. It lists ``tracker.core.figures.GapFigures``, one
 #: aggregated row per gap already in memory, so it is sorted there, never re-added.
 FIGURES_SORTING = Sorting(
     columns={

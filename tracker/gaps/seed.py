@@ -1,4 +1,4 @@
-"""Seeds: the funding gaps a new installation starts with (tracker/seeds/NAME.json).
+"""Seeds: the funding gaps a new installation starts with (tracker/gaps/seeds/NAME.json).
 
 A seed is loaded at most once per database, recorded in ``seed_run``. Once loaded, its gaps
 belong to the users: editing, recoding or closing them never brings the seeded version back.
@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from tracker.gaps import GapInput, create_gap
-from tracker.models import SeedRun
+from tracker.core.errors import InvalidInput
+from tracker.core.models import SeedRun
+from tracker.gaps.rules import GapInput, create_gap
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 
@@ -25,7 +26,7 @@ def load_seed(session: Session, name: str) -> int:
     """Load the seed ``name`` unless it was loaded before; return the number of gaps added."""
     path = SEEDS / f"{name}.json"
     if not path.is_file():
-        raise ValueError(f"no seed called {name!r}; available: {', '.join(available())}")
+        raise InvalidInput("seed", f"no seed called {name!r}; available: {', '.join(available())}")
     if session.get(SeedRun, name) is not None:
         return 0
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from tracker.figures import GapFigures
-from tracker.gaps import BY_SHORTFALL, FIGURES_SORTING
-from tracker.listing import sorted_rows
-from tracker.money import usd
+from tracker.core.figures import GapFigures
+from tracker.core.listing import sorted_rows
+from tracker.core.money import usd
+from tracker.gaps.rules import BY_SHORTFALL, FIGURES_SORTING
 
 #: Bars drawn at most.
 TOP = 10

@@ -2,7 +2,7 @@
 
 A gap gets a snapshot when any of its figures differs from its latest snapshot, and at
 least one per UTC day even when nothing moved, so the trend shows flat stretches as such.
-The figures come from ``tracker.figures.gap_figures``, the one definition; nothing here adds
+The figures come from ``tracker.core.figures.gap_figures``, the one definition; nothing here adds
 up contributions.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
-from tracker.figures import GapFigures, gap_figures
-from tracker.models import Gap, GapSnapshot
+from tracker.core.figures import GapFigures, gap_figures
+from tracker.core.models import Gap, GapSnapshot
 
 log = logging.getLogger(__name__)
 

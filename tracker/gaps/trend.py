@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from tracker.figures import GapFigures
-from tracker.money import format_amount, usd
+from tracker.core.figures import GapFigures
+from tracker.core.money import format_amount, usd
 
 WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 4, 636, 22, 176

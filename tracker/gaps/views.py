@@ -1,22 +1,40 @@
-"""A gap's page, and the forms that create and revise gaps."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""The dashboard, a gap's page, the forms that create and revise gaps, and the gaps' JSON."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
-from tracker import audit, gaps, money, snapshots
-from tracker.access import EDITORS, SIGNED_IN, allow, donor_scope
-from tracker.contributions import SORTING, contribution_lines, count_contributions, payment_lines
-from tracker.errors import EditConflict, InvalidInput
-from tracker.figures import figures_of
-from tracker.trend import trend
-from tracker.web import render_form, session
-from tracker.web.forms import GapForm
+from tracker.contributions.rules import SORTING, contribution_lines, count_contributions, payment_lines
+from tracker.core import audit, money
+from tracker.core.figures import Totals, figures_of, gap_figures, gap_json
+from tracker.core.listing import sorted_rows
+from tracker.gaps import rules, snapshots
+from tracker.gaps.forms import GapForm
+from tracker.gaps.shortfalls import shortfall_chart
+from tracker.gaps.trend import trend
+from tracker.web import session
+from tracker.web.access import EDITORS, SIGNED_IN, allow, donor_scope
+from tracker.web.api import bp as api
 from tracker.web.listing import requested_sort
 from tracker.web.paging import requested_page
+from tracker.web.saving import Save
 
-bp = Blueprint("gaps", __name__, url_prefix="/gaps")
+bp = Blueprint("gaps", __name__, url_prefix="/gaps", template_folder="templates")
+dashboard = Blueprint("dashboard", __name__, template_folder="templates")
+
+
+@dashboard.get("/")
+@allow(SIGNED_IN)
+def index():
+    """One aggregate query for every gap; the table is sorted and cut into pages in memory
+    (one row per gap), the totals and the chart cover every gap."""
+    figures = gap_figures(session())
+    sorted_by = requested_sort(rules.FIGURES_SORTING)
+    page = requested_page(len(figures))
+    rows = sorted_rows(figures, rules.FIGURES_SORTING, sorted_by.sort, rules.FIGURES_SORTING.columns["gap"].by)
+    return render_template("gaps/dashboard.html", figures=rows[page.offset:page.offset + page.size], page=page,
+                           sorted_by=sorted_by, totals=Totals.of(figures), chart=shortfall_chart(figures))
 
 
 def gap_or_404(code: str):
-    gap = gaps.get_gap(session(), code)
+    gap = rules.get_gap(session(), code)
     if gap is None:
         abort(404, description=f"There is no funding gap with the code {code}.")
     return gap
@@ -31,15 +49,15 @@ def show(code: str):
     sorted_by = requested_sort(SORTING)
     page = requested_page(count_contributions(session(), **scope))
     return render_template(
-        "gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
+        "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
         lines=contribution_lines(session(), **scope, sort=sorted_by.sort, limit=page.size, offset=page.offset),
         payments=payment_lines(session(), **scope), trend=trend(snapshots.history(session(), gap)),
         history=audit.history(session(), "gap", gap.id) if donor_scope() is None else [],
     )
 
 
-def _entry(form: GapForm) -> gaps.GapInput:
-    return gaps.GapInput(
+def _entry(form: GapForm) -> rules.GapInput:
+    return rules.GapInput(
         code=form.code.data, title=form.title.data, country=form.country.data, programme=form.programme.data,
         requirement_usd=form.requirement_value, description=form.description.data or "",
         impact_count=form.impact_count.data, impact_unit=form.impact_unit.data or "",
@@ -52,15 +70,14 @@ def _entry(form: GapForm) -> gaps.GapInput:
 @allow(EDITORS)
 def new():
     form = GapForm()
+    save = Save(form)
     if form.validate_on_submit():
-        try:
-            gap = gaps.create_gap(session(), _entry(form))
-            session().commit()
+        with save:
+            gap = rules.create_gap(session(), _entry(form))
+        if save.done:
             flash(f"Gap {gap.code} created.", "success")
             return redirect(url_for("gaps.show", code=gap.code))
-        except InvalidInput as error:
-            form.add_error(error)
-    return render_form("gap_form.html", form, gap=None)
+    return save.page("gaps/gap_form.html", gap=None)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -68,18 +85,28 @@ def new():
 def edit(code: str):
     gap = gap_or_404(code)
     form = GapForm(obj=gap)
+    save = Save(form, record=gap)
     if not form.is_submitted():
         form.requirement.data = money.format_amount(money.usd(gap.requirement_cents)).replace(",", "")
     elif form.validate():
-        try:
-            gaps.update_gap(session(), gap, _entry(form), int(form.version.data or 0))
-            session().commit()
+        with save:
+            rules.update_gap(session(), gap, _entry(form), int(form.version.data or 0))
+        if save.done:
             flash(f"Gap {gap.code} saved.", "success")
             return redirect(url_for("gaps.show", code=gap.code))
-        except InvalidInput as error:
-            form.add_error(error)
-        except EditConflict as conflict:
-            session().rollback()
-            form.version.data = gap.version  # a deliberate second save may now go through
-            return render_form("gap_form.html", form, 409, gap=gap, conflict=str(conflict))
-    return render_form("gap_form.html", form, gap=gap)
+    return save.page("gaps/gap_form.html", gap=gap)
+
+
+@api.get("/gaps", endpoint="gaps")
+@allow(SIGNED_IN)
+def gaps_json():
+    return jsonify([gap_json(f) for f in gap_figures(session())])
+
+
+@api.get("/gaps/<code>", endpoint="gap")
+@allow(SIGNED_IN)
+def gap_figures_json(code: str):
+    figures = figures_of(session(), code.upper())
+    if figures is None:
+        abort(404, description=f"There is no funding gap with the code {code}.")
+    return jsonify(gap_json(figures))

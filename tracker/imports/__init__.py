@@ -5,5 +5,6 @@
 - ``rows``: one row's cells into a checked entry, with every problem named;
 - ``run``: recording the entries through the same services as the form, in one transaction;
 - ``uploads``: keeping an upload between preview and confirmation;
-- ``command``: ``flask import-contributions`` for bulk loads.
+- ``commands``: ``flask import-contributions`` for bulk loads;
+- ``views`` and ``forms``: the pages upload → columns → preview → import.
 """

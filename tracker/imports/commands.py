@@ -7,7 +7,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker import db, money
+from tracker import cli
+from tracker.core import money
 from tracker.imports import mapping
 from tracker.imports.files import UnreadableFile, read_table
 from tracker.imports.report import problem_lines, summary, write_skipped_report
@@ -63,12 +64,13 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
         table = read_table(file.name, file.read_bytes(), max_unzipped=current_app.config["IMPORT_MAX_UNZIPPED_BYTES"])
     except UnreadableFile as error:
         raise click.ClickException(str(error)) from None
-    with db.new_session(write=True) as session:
+    with cli.new_session(write=True) as session:
         chosen = mapping.Mapping({**mapping.remembered(session, table.headers), **_columns(column_pairs)},
                                  gap=gap.upper() if gap else None, currency=currency, status=_status(status))
         refused = chosen.problems(table.headers)
         if refused:
-            raise click.ClickException(" ".join(p.message for p in refused) + " (see --column, --gap, --currency, --status)")
+            reasons = " ".join(p.message for p in refused)
+            raise click.ClickException(f"{reasons} (see --column, --gap, --currency, --status)")
         click.echo("Columns: " + ", ".join(f"{t}={h}" for t, h in chosen.columns.items()))
         try:
             result = run_import(session, table, chosen, skip_invalid=skip_invalid)

@@ -5,8 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import ValidationError
 
-from tracker import money
-from tracker.contributions import OPEN_STATUSES
+from tracker.contributions.rules import OPEN_STATUSES
+from tracker.core import money
 from tracker.imports.mapping import TARGETS, Mapping
 from tracker.web.forms import CURRENCY_CHOICES, Form, options
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.errors import InvalidInput
-from tracker.models import ImportMapping
+from tracker.core.errors import InvalidInput
+from tracker.core.models import ImportMapping
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ class Mapping:
                 found.append(InvalidInput(f"column_{name}", f"The file has no column “{header}”."))
         for target in TARGETS:
             if target.required and target.name not in self.columns:
-                found.append(InvalidInput(f"column_{target.name}", f"Choose the column that holds the {target.label.lower()}."))
+                found.append(InvalidInput(f"column_{target.name}",
+                                          f"Choose the column that holds the {target.label.lower()}."))
         for name in ("gap", "currency", "status"):
             if name not in self.columns and not getattr(self, name):
                 label = LABELS[name].lower()

@@ -1,14 +1,14 @@
 """What an import did, kept with its upload, and the skipped-rows workbook built from it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO
 
 from reports.imports import write_import_template, write_skipped_rows
 from reports.rows import Notes, SkippedRow, TemplateColumn
+from tracker.contributions.rules import OPEN_STATUSES
 from tracker.imports.files import Table
 from tracker.imports.mapping import TARGETS
-from tracker.contributions import OPEN_STATUSES
 from tracker.imports.rows import Problem
 from tracker.imports.run import ALREADY_IMPORTED, ImportResult
 
@@ -34,7 +34,7 @@ def problem_lines(problems: list[Problem]) -> list[str]:
 def write_skipped_report(target: IO[bytes], table: Table, outcome: dict, filename: str) -> None:
     """The skipped rows of ``outcome`` (see :func:`summary`) as they are in ``table``."""
     rows = [SkippedRow(s["row"], table.row(s["row"]) or (), s["reasons"]) for s in outcome["skipped"]]
-    notes = Notes(f"Rows skipped when importing {filename}", datetime.now(timezone.utc), (), (), filename)
+    notes = Notes(f"Rows skipped when importing {filename}", datetime.now(UTC), (), (), filename)
     write_skipped_rows(target, table.headers, rows, notes)
 
 

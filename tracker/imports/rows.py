@@ -1,7 +1,7 @@
 """One spreadsheet row into a checked contribution entry, or the list of its problems.
 
 Values are normalised the way people type them ("Committed", " paid ", stray spaces in
-names) and then checked with the form's own parsers (``tracker.money``), so an import and
+names) and then checked with the form's own parsers (``tracker.core.money``), so an import and
 the form accept and refuse exactly the same amounts, currencies, rates and dates. Rules that
 need the database (the gap, the donor, the rate on file) are checked when the row is
 recorded (``tracker.imports.run``).
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from tracker import money
-from tracker.donors import clean_name, name_key
+from tracker.core import money
+from tracker.core.models import Contribution, ContributionStatus
+from tracker.donors.rules import clean_name, name_key
 from tracker.imports.files import Cell
 from tracker.imports.mapping import Mapping
-from tracker.models import Contribution, ContributionStatus
 
 #: What people write in a status column, normalised, and the status it means.
 STATUS_WORDS = {

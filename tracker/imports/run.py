@@ -15,13 +15,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.contributions import ContributionInput, record_contribution
-from tracker.donors import find_or_add_donor, name_key
-from tracker.errors import InvalidInput
+from tracker.contributions.rules import ContributionInput, record_contribution
+from tracker.core.errors import InvalidInput
+from tracker.core.models import Donor, Gap, GapStatus, ImportedRow
+from tracker.donors.rules import find_or_add_donor, name_key
 from tracker.imports.files import Table
 from tracker.imports.mapping import Mapping
 from tracker.imports.rows import Entry, Problem, parse_row, row_key
-from tracker.models import Donor, Gap, GapStatus, ImportedRow
 
 #: Fields of the services' ``InvalidInput`` and the import column they concern.
 _TARGET_OF_FIELD = {"new_donor": "donor", "donor_type": "donor", "donor_id": "donor", "amount": "amount",

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from tracker.models import ImportUpload
+from tracker.core.models import ImportUpload
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def store_upload(session: Session, filename: str, content: bytes, keep_hours: int) -> ImportUpload:
@@ -41,7 +41,7 @@ def find_upload(session: Session, token: str) -> ImportUpload | None:
 
 def _as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def record_result(upload: ImportUpload, summary: dict) -> None:

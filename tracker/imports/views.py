@@ -10,17 +10,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from tracker.access import EDITORS, allow
+from tracker.core.models import Gap, GapStatus
 from tracker.imports import mapping, uploads
 from tracker.imports.files import UnreadableFile, read_table
+from tracker.imports.forms import MappingForm, UploadForm
 from tracker.imports.report import summary, write_skipped_report, write_template
 from tracker.imports.run import ImportConflict, run_import
-from tracker.models import Gap, GapStatus
-from tracker.web import render_form, session
-from tracker.web.import_forms import MappingForm, UploadForm
-from tracker.web.reports import send_workbook
+from tracker.web import session
+from tracker.web.access import EDITORS, allow
+from tracker.web.downloads import send_workbook
+from tracker.web.saving import render_form
 
-bp = Blueprint("imports", __name__, url_prefix="/import")
+bp = Blueprint("imports", __name__, url_prefix="/import", template_folder="templates")
 
 
 def _read(filename: str, content: bytes):
@@ -46,12 +47,12 @@ def upload():
             _read(file.filename, content)
         except UnreadableFile as error:
             form.spreadsheet.errors = [str(error)]
-            return render_form("import_upload.html", form)
+            return render_form("imports/import_upload.html", form)
         kept = uploads.store_upload(session(), file.filename, content, current_app.config["IMPORT_KEEP_HOURS"])
         session().commit()
         flash(f"{file.filename} uploaded: choose which column holds what, then preview.", "success")
         return redirect(url_for("imports.columns", token=kept.token))
-    return render_form("import_upload.html", form)
+    return render_form("imports/import_upload.html", form)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -61,7 +62,7 @@ def too_large(_error):
     limit = current_app.config["MAX_CONTENT_LENGTH"] / 1_048_576
     form.spreadsheet.errors = [f"The file is larger than the {limit:,.0f} MB allowed. Split it, or load it with "
                                "the command `flask --app tracker import-contributions`."]
-    return render_form("import_upload.html", form, 413)
+    return render_form("imports/import_upload.html", form, 413)
 
 
 @bp.get("/template.xlsx")
@@ -84,7 +85,7 @@ def _stored_table(kept):
 
 
 def _page(form: MappingForm, kept, table, status: int | None = None, result=None, refused: bool = False):
-    return render_form("import_columns.html", form, status, upload=kept, table=table, result=result,
+    return render_form("imports/import_columns.html", form, status, upload=kept, table=table, result=result,
                        refused=refused)
 
 
@@ -135,7 +136,7 @@ def done(token: str):
     outcome = uploads.result_of(kept)
     if outcome is None:
         return redirect(url_for("imports.columns", token=token))
-    return render_template("import_done.html", upload=kept, outcome=outcome)
+    return render_template("imports/import_done.html", upload=kept, outcome=outcome)
 
 
 @bp.get("/<token>/skipped.xlsx")

@@ -1,7 +1,7 @@
 """The scheduled jobs: what each does, the setting that says how often, the service it calls.
 
 Jobs run only in the scheduler process (``flask --app tracker scheduler``, see
-tracker.scheduler) through tracker.jobs.runner, which takes the job's lock, records the run
+tracker.jobs.scheduler) through tracker.jobs.runner, which takes the job's lock, records the run
 and gives the job one transaction. Importing this package starts nothing and does not import
 APScheduler, so the web app can list the jobs and queue runs without becoming a scheduler.
 """
@@ -13,7 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from tracker import outbox, schedules, snapshots
+from tracker.gaps import snapshots
+from tracker.schedules import instalments as schedules
+from tracker.schedules import outbox
 
 
 @dataclass(frozen=True)

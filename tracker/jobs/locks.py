@@ -25,8 +25,8 @@ from sqlalchemy import Engine, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import db
-from tracker.models import JobLock
+from tracker.core import db
+from tracker.core.models import JobLock
 
 #: First key of this app's two-key advisory locks ("trk"), so they cannot clash with another app's.
 NAMESPACE = 0x74726B

@@ -23,9 +23,9 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import db
+from tracker.core import db
+from tracker.core.models import JobRun, RunOutcome, utcnow
 from tracker.jobs import JOBS, Job, JobContext, locks, runs, ticks
-from tracker.models import JobRun, RunOutcome, utcnow
 
 log = logging.getLogger(__name__)
 

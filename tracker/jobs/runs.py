@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from tracker.models import JobRequest, JobRun, JobSchedule, RunOutcome
+from tracker.core.models import JobRequest, JobRun, JobSchedule, RunOutcome
 
 
 def save(session: Session, run: JobRun) -> JobRun:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.base import BaseScheduler
@@ -37,15 +37,15 @@ def add_jobs(scheduler: BaseScheduler, config: Mapping, runner: Runner) -> None:
     for job in JOBS.values():
         interval = config[job.interval_setting]
         scheduler.add_job(
-            runner.run_scheduled, IntervalTrigger(seconds=interval, start_date=ticks.ANCHOR, timezone=timezone.utc),
+            runner.run_scheduled, IntervalTrigger(seconds=interval, start_date=ticks.ANCHOR, timezone=UTC),
             args=(job.name, interval), id=job.name, name=job.title,
             coalesce=True, max_instances=1, misfire_grace_time=interval,
         )
     poll = config["TRACKER_RUN_NOW_POLL_INTERVAL"]
     scheduler.add_job(
-        _poll, IntervalTrigger(seconds=poll, timezone=timezone.utc), args=(scheduler, runner), id=POLL,
+        _poll, IntervalTrigger(seconds=poll, timezone=UTC), args=(scheduler, runner), id=POLL,
         name='"Run now" requests', coalesce=True, max_instances=1, misfire_grace_time=poll,
-        next_run_time=datetime.now(timezone.utc),
+        next_run_time=datetime.now(UTC),
     )
 
 
@@ -72,7 +72,7 @@ def run_scheduler(config: Mapping) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # the runner logs one line per run
     runner = Runner(config)
-    scheduler = BlockingScheduler(timezone=timezone.utc)
+    scheduler = BlockingScheduler(timezone=UTC)
     add_jobs(scheduler, config, runner)
     scheduler.add_listener(lambda _event: _log_start(scheduler, runner), EVENT_SCHEDULER_STARTED)
     signal.signal(signal.SIGTERM, lambda _signal, _frame: scheduler.shutdown(wait=False))

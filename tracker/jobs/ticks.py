@@ -6,9 +6,9 @@ UTC, and a run can tell which tick it belongs to (so a tick that ran is not run 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-ANCHOR = datetime(2000, 1, 1, tzinfo=timezone.utc)
+ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def tick_of(now: datetime, interval_seconds: int) -> datetime:

@@ -1,4 +1,5 @@
-"""/admin/jobs: each job's schedule, next run, last runs and errors, and "Run now".
+"""/admin/jobs: each job's schedule, next run, last runs and errors, and "Run now"; the job
+history as JSON (/api/v1/jobs/runs).
 
 "Run now" only queues a request in the database; a scheduler process claims and runs it
 (tracker.jobs.runner). The web worker never runs a job itself: it would hold a request open
@@ -9,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from tracker.access import ADMINS, allow
+from tracker.core.models import JobRun, JobSchedule, as_utc, utcnow
 from tracker.jobs import JOBS, Job, runs, ticks
-from tracker.models import JobRun, JobSchedule, as_utc, utcnow
 from tracker.web import session
+from tracker.web.access import ADMINS, allow
+from tracker.web.api import bp as api
 
-bp = Blueprint("jobs", __name__, url_prefix="/admin")
+bp = Blueprint("jobs", __name__, url_prefix="/admin", template_folder="templates")
 
 #: Runs of each job shown in its row.
 LAST_RUNS = 5
@@ -54,7 +56,7 @@ def index():
     now = utcnow()
     reported = runs.reported_schedules(session())
     return render_template(
-        "admin_jobs.html", now=now, statuses=[_status(job, reported.get(job.name), now) for job in JOBS.values()],
+        "jobs/admin_jobs.html", now=now, statuses=[_status(job, reported.get(job.name), now) for job in JOBS.values()],
         scheduler=_scheduler_seen(reported, now), waiting=runs.waiting_requests(session()),
         recent=runs.recent_runs(session(), limit=50),
     )
@@ -70,3 +72,41 @@ def run_now(name: str):
     flash(f"“{JOBS[name].title}” is queued: a scheduler process will run it within "
           f"{current_app.config['TRACKER_RUN_NOW_POLL_INTERVAL']} seconds.", "success")
     return redirect(url_for("jobs.index"))
+
+
+
+#: Most runs one request of /api/v1/jobs/runs returns.
+MAX_RUNS = 1000
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with its offset, e.g. 2026-11-25T00:00:00+00:00, on either database."""
+    return None if moment is None else as_utc(moment).isoformat()
+
+
+def run_json(run: JobRun) -> dict:
+    """A job run as JSON; ``outcome`` is null while the run is in progress."""
+    return {
+        "job": run.job,
+        "scheduled_for": _timestamp(run.scheduled_for),
+        "started_at": _timestamp(run.started_at),
+        "finished_at": _timestamp(run.finished_at),
+        "outcome": run.outcome,
+        "rows_changed": run.rows_changed,
+        "summary": run.summary,
+        "error": run.error,
+        "process": run.process,
+    }
+
+
+@api.get("/jobs/runs")
+@allow(ADMINS)
+def job_runs():
+    """The latest runs, newest first: ``?job=recompute`` for one job, ``?limit=N`` (default 100)."""
+    job = request.args.get("job")
+    if job is not None and job not in JOBS:
+        abort(400, description=f"Unknown job {job!r}; the jobs are {', '.join(JOBS)}.")
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_RUNS:
+        abort(400, description=f"The limit must be a whole number from 1 to {MAX_RUNS}.")
+    return jsonify([run_json(run) for run in runs.recent_runs(session(), job, int(limit))])

@@ -6,14 +6,15 @@ SQL (INSERT … SELECT), so a million contributions load in under a minute.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Table, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from tracker import money
-from tracker.models import Contribution, ContributionStatus, Donor, DonorType, Gap, Payment
+from tracker.core import money
+from tracker.core.errors import InvalidInput
+from tracker.core.models import Contribution, ContributionStatus, Donor, DonorType, Gap, Payment
 
 BATCH = 20_000
 LABEL = "Example data (demo-data), not real"
@@ -46,7 +47,7 @@ def _bulk(session: Session, table: Table, rows) -> None:
 def add_gaps(session: Session, count: int, rng: random.Random) -> list[int]:
     """``count`` example gaps coded DEMO-00001 …, after any demo gaps already there."""
     start = session.scalar(select(func.count()).where(Gap.code.like("DEMO-%"))) + 1
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _bulk(session, Gap.__table__, (
         dict(code=f"DEMO-{n:05d}", title=f"Example funding gap {n}", country="KH", programme=LABEL,
              description=LABEL, original_requirement_cents=rng.randrange(10_000, 50_000_000) * 100,
@@ -58,7 +59,7 @@ def add_gaps(session: Session, count: int, rng: random.Random) -> list[int]:
 
 
 def add_donors(session: Session, count: int) -> list[int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     types = [t.value for t in DonorType]
     existing = set(session.scalars(select(Donor.name_key).where(Donor.name_key.like("example donor %"))))
     _bulk(session, Donor.__table__, (
@@ -70,7 +71,7 @@ def add_donors(session: Session, count: int) -> list[int]:
 
 
 def _contribution_rows(count: int, gap_ids: list[int], donor_ids: list[int], rng: random.Random):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first_day = date(2022, 1, 1)
     for n in range(count):
         code, rate = rng.choice(RATES)
@@ -90,7 +91,7 @@ def _contribution_rows(count: int, gap_ids: list[int], donor_ids: list[int], rng
 
 def _add_payments(session: Session) -> None:
     """Paid example contributions received in full; every third committed one, half."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     columns = ["contribution_id", "date_received", "amount_minor", "rate", "usd_cents", "reference", "created_at"]
     demo = Contribution.reference.like("DEMO-%")
     unpaid = ~Contribution.id.in_(select(Payment.contribution_id))
@@ -112,7 +113,7 @@ def load_demo(session: Session, gaps: int, contributions: int, seed: int = 1) ->
     gap_ids = add_gaps(session, gaps, rng) if gaps else []
     gap_ids = gap_ids or list(session.scalars(select(Gap.id)))
     if contributions and not gap_ids:
-        raise ValueError("there is no gap to add contributions to; add gaps first (--gaps N)")
+        raise InvalidInput(None, "there is no gap to add contributions to; add gaps first (--gaps N)")
     donor_ids = add_donors(session, 200)
     _bulk(session, Contribution.__table__, _contribution_rows(contributions, gap_ids, donor_ids, rng))
     _add_payments(session)

@@ -18,7 +18,7 @@ The rules, in the users' words:
   leave two instalments for one place in the schedule.
 - Writing off or cancelling a contribution closes every instalment not fully paid.
 
-Functions here take the amount received as an argument and only flush; tracker.contributions
+Functions here take the amount received as an argument and only flush; tracker.contributions.rules
 calls them from its own operations (payments, edits, cancelling, writing off), which own the
 row lock, the version check and the transaction.
 """
@@ -32,9 +32,9 @@ from datetime import date
 from sqlalchemy import case, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from tracker import money
-from tracker.errors import InvalidInput
-from tracker.models import (
+from tracker.core import money
+from tracker.core.errors import InvalidInput
+from tracker.core.models import (
     Contribution,
     ContributionStatus,
     Frequency,

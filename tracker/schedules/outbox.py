@@ -17,14 +17,14 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from tracker import db, money
-from tracker.models import (
+from tracker.core import db, money
+from tracker.core.models import (
     Contribution,
     ContributionStatus,
     Donor,
@@ -34,7 +34,7 @@ from tracker.models import (
     ReminderKind,
     SentVia,
 )
-from tracker.schedules import OPEN
+from tracker.schedules.instalments import OPEN
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class ReminderRules:
 def _spaced_since(today: date, spacing_days: int) -> datetime:
     """Reminders written before this moment are far enough back: their UTC day is at least
     ``spacing_days`` before ``today``, whatever the time of day either was written."""
-    return datetime.combine(today - timedelta(days=spacing_days - 1), time(), timezone.utc)
+    return datetime.combine(today - timedelta(days=spacing_days - 1), time(), UTC)
 
 
 def _due_instalments(session: Session, today: date, rules: ReminderRules):

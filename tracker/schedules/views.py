@@ -1,23 +1,28 @@
-"""A contribution's payment schedule: its instalments, the forms that plan them, and writing off
-the unpaid rest."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+"""A contribution's payment schedule: its instalments, the forms that plan them, writing off the
+unpaid rest; and the reminders outbox, to copy into a message to the donor and mark sent."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from tracker import contributions, money, schedules
-from tracker.access import EDITORS, STAFF, allow
-from tracker.errors import EditConflict, InvalidInput
-from tracker.models import Contribution, Frequency
-from tracker.web import render_form, session
-from tracker.web.contributions import contribution_or_404
-from tracker.web.forms import ScheduleForm, TypedScheduleForm, WriteOffForm
+from tracker.contributions import rules as contributions
+from tracker.contributions.views import contribution_or_404
+from tracker.core import money
+from tracker.core.models import Contribution, Frequency, Reminder, SentVia, utcnow
+from tracker.schedules import instalments, outbox
+from tracker.schedules.forms import ScheduleForm, TypedScheduleForm, WriteOffForm
+from tracker.web import session
+from tracker.web.access import EDITORS, STAFF, allow
+from tracker.web.paging import requested_page
+from tracker.web.saving import Save
 
-bp = Blueprint("schedules", __name__, url_prefix="/contributions/<int:contribution_id>")
+bp = Blueprint("schedules", __name__, url_prefix="/contributions/<int:contribution_id>",
+               template_folder="templates")
+reminders = Blueprint("outbox", __name__, url_prefix="/reminders", template_folder="templates")
 
 
 def _typed_lines(contribution: Contribution) -> str:
     """The instalments that have received nothing, as the typed form shows them."""
     return "\n".join(
         f"{i.due_date.isoformat()} {money.from_minor(i.amount_minor, contribution.currency)}"
-        for i in contribution.instalments if not schedules.received_something(i)
+        for i in contribution.instalments if not instalments.received_something(i)
     )
 
 
@@ -44,8 +49,8 @@ def _page(contribution: Contribution, generate: ScheduleForm, typed: TypedSchedu
     if status is None:
         status = 400 if any(f.errors or f.form_errors for f in (generate, typed)) else 200
     received = contributions.received_minor(session(), contribution)
-    return render_template("schedule.html", contribution=contribution, generate=generate, typed=typed,
-                           received_minor=received, next_due=schedules.next_due(contribution),
+    return render_template("schedules/schedule.html", contribution=contribution, generate=generate, typed=typed,
+                           received_minor=received, next_due=instalments.next_due(contribution),
                            conflict=conflict), status
 
 
@@ -58,20 +63,15 @@ def show(contribution_id: int):
 
 def _save_plan(contribution: Contribution, submitted, other):
     """Apply the plan of the ``submitted`` form, or show the page again with what went wrong."""
+    save = Save(submitted)
     if submitted.validate_on_submit():
-        try:
+        with save:
             contributions.set_schedule(session(), contribution, submitted.plan(), int(submitted.version.data or 0))
-            session().commit()
+        if save.done:
             flash(f"Payment schedule of contribution {contribution.id} saved: "
                   f"{len(contribution.instalments)} instalment(s).", "success")
             return redirect(url_for("schedules.show", contribution_id=contribution.id))
-        except InvalidInput as error:
-            session().rollback()
-            submitted.add_error(error)
-        except EditConflict as conflict:
-            session().rollback()
-            return _page(contribution, *_in_page_order(submitted, other), status=409, conflict=str(conflict))
-    return _page(contribution, *_in_page_order(submitted, other))
+    return _page(contribution, *_in_page_order(submitted, other), status=save.status, conflict=save.conflict)
 
 
 def _in_page_order(first, second) -> tuple[ScheduleForm, TypedScheduleForm]:
@@ -97,21 +97,43 @@ def typed(contribution_id: int):
 def write_off(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = WriteOffForm(obj=contribution)
+    save = Save(form, record=contribution)
     unpaid = contribution.amount_minor - contributions.received_minor(session(), contribution)
-    context = {"contribution": contribution, "unpaid_minor": unpaid}
     if form.validate_on_submit():
-        try:
+        with save:
             given_up = contributions.write_off(session(), contribution, form.reason.data, int(form.version.data or 0))
-            session().commit()
+        if save.done:
             amount = money.from_minor(given_up.amount_minor, contribution.currency)
             flash(f"{money.format_amount(amount, contribution.currency)} {contribution.currency} of contribution "
                   f"{contribution.id} written off.", "success")
             return redirect(url_for("gaps.show", code=contribution.gap.code))
-        except InvalidInput as error:
-            session().rollback()
-            form.add_error(error)
-        except EditConflict as conflict:
-            session().rollback()
-            form.version.data = contribution.version
-            return render_form("write_off_form.html", form, 409, conflict=str(conflict), **context)
-    return render_form("write_off_form.html", form, **context)
+    return save.page("schedules/write_off_form.html", contribution=contribution, unpaid_minor=unpaid)
+
+
+def _unsent_only() -> bool:
+    return request.args.get("show") != "all"
+
+
+@reminders.get("")
+@allow(STAFF)
+def index():
+    unsent_only = _unsent_only()
+    page = requested_page(outbox.count_reminders(session(), unsent_only=unsent_only))
+    return render_template(
+        "schedules/outbox.html", page=page, unsent_only=unsent_only,
+        lines=outbox.outbox_lines(session(), unsent_only=unsent_only, limit=page.size, offset=page.offset),
+    )
+
+
+@reminders.post("/<int:reminder_id>/sent")
+@allow(EDITORS)
+def mark_sent(reminder_id: int):
+    reminder = session().get(Reminder, reminder_id)
+    if reminder is None:
+        abort(404, description=f"There is no reminder number {reminder_id}.")
+    if outbox.mark_sent(session(), reminder, SentVia.BY_HAND, utcnow()):
+        session().commit()
+        flash(f"Reminder {reminder_id} marked sent.", "success")
+    else:
+        flash(f"Reminder {reminder_id} had already been sent.", "success")
+    return redirect(url_for("outbox.index"))

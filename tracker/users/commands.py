@@ -11,10 +11,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from tracker import db, users
-from tracker.cli import cli_actor
-from tracker.errors import InvalidInput
-from tracker.models import Role, User
+from tracker import cli
+from tracker.core.errors import InvalidInput
+from tracker.core.models import Role, User
+from tracker.users import rules as users
 
 ROLES = click.Choice([r.value for r in Role])
 
@@ -26,11 +26,8 @@ def users_group():
 
 def _apply(change) -> None:
     """Run ``change(session)`` in one transaction; a broken rule exits with its message."""
-    try:
-        with db.writing(cli_actor()) as session:
-            change(session)
-    except InvalidInput as error:
-        raise click.ClickException(error.message) from None
+    with cli.writing() as session:
+        change(session)
 
 
 def _user(session, email: str) -> User:
@@ -60,7 +57,7 @@ def create(email: str, role: str, donor_id: int | None, password_stdin: bool):
 @with_appcontext
 def list_users():
     """List every user with role and state."""
-    with db.new_session() as session:
+    with cli.new_session() as session:
         for user in session.scalars(select(User).order_by(User.email)):
             donor = f" donor={user.donor_id}" if user.donor_id else ""
             state = "active" if user.active else "disabled"

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from datetime import datetime, timedelta, timezone
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import passwords, throttle
-from tracker.errors import InvalidInput
-from tracker.models import Donor, Role, User
+from tracker.core.errors import InvalidInput
+from tracker.core.models import Donor, Role, User
+from tracker.users import passwords, throttle
 
 
 def email_key(email: str) -> str:
@@ -126,7 +126,7 @@ def authenticate(session: Session, email: str, password: str, address: str, *, m
         return None
     if passwords.needs_upgrade(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.last_sign_in_at = datetime.now(timezone.utc)
+    user.last_sign_in_at = datetime.now(UTC)
     session.flush()
     return user
 

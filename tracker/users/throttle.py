@@ -7,12 +7,12 @@ an attacker who knows one password cannot use it to keep guessing another.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import SignInAttempt
+from tracker.core.models import SignInAttempt
 
 
 def record(session: Session, email: str, address: str, succeeded: bool) -> None:
@@ -22,7 +22,7 @@ def record(session: Session, email: str, address: str, succeeded: bool) -> None:
 
 def retry_after(session: Session, email: str, address: str, max_failures: int, window: timedelta) -> int:
     """Seconds until another attempt is allowed for ``email`` from ``address``; 0 means now."""
-    since = datetime.now(timezone.utc) - window
+    since = datetime.now(UTC) - window
     waits = [0]
     for column, value in ((SignInAttempt.email, email), (SignInAttempt.address, address)):
         failures = session.scalars(
@@ -33,10 +33,10 @@ def retry_after(session: Session, email: str, address: str, max_failures: int, w
         ).all()
         if len(failures) >= max_failures:
             oldest = _aware(failures[-1])
-            waits.append(int((oldest + window - datetime.now(timezone.utc)).total_seconds()) + 1)
+            waits.append(int((oldest + window - datetime.now(UTC)).total_seconds()) + 1)
     return max(waits)
 
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,79 +1,26 @@
-"""Signing in and out, changing one's password, and the checks every request passes."""
+"""Signing in and out, changing one's password, and the administrators' pages: the users and
+the audit trail."""
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, request,
-                   session as cookie, url_for)
-from flask_login import LoginManager, current_user, login_user, logout_user
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
-from tracker import access, db, users
-from tracker.access import PUBLIC, SIGNED_IN, allow
-from tracker.errors import InvalidInput
-from tracker.models import User
-from tracker.web import render_form, session
-from tracker.web.forms import Form
+from tracker.core import audit
+from tracker.core.models import User
+from tracker.users import rules as users
+from tracker.users.forms import AuditFilterForm, PasswordForm, SignInForm
+from tracker.web import session
+from tracker.web.access import ADMINS, PUBLIC, SIGNED_IN, allow
+from tracker.web.paging import requested_page
+from tracker.web.saving import Save, render_form
+from tracker.web.signin import end_session, start_session
 
-bp = Blueprint("auth", __name__)
-login_manager = LoginManager()
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """The signed-in person as the request sees it, detached from any database session.
-
-    Its id carries the user's session epoch, so a cookie issued before a sign-out, a
-    password change or a disabling no longer matches and is treated as signed out.
-    """
-
-    id: int
-    email: str
-    role: str
-    donor_id: int | None
-    epoch: int
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.epoch}"
-
-    @classmethod
-    def of(cls, user: User) -> SignedIn:
-        return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch)
-
-
-@login_manager.user_loader
-def load_user(token: str) -> SignedIn | None:
-    user_id, _, epoch = token.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
-        return None
-    with db.new_session() as found_in:
-        user = found_in.get(User, int(user_id))
-        if user is None or not user.active or user.session_epoch != int(epoch):
-            return None
-        return SignedIn.of(user)
-
-
-class SignInForm(Form):
-    email = StringField("Email", validators=[InputRequired("Enter your email."), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=1024)])
-
-
-class PasswordForm(Form):
-    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
-    new_password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
-    confirm = PasswordField("New password again", validators=[InputRequired("Type the new password again.")])
-
-    def validate_confirm(self, field):
-        if field.data != self.new_password.data:
-            raise ValidationError("The two new passwords differ.")
+bp = Blueprint("auth", __name__, template_folder="templates")
+admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
 def _safe_next(target: str | None) -> str:
@@ -81,13 +28,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("dashboard.index")
-
-
-def _start_session(user: User) -> None:
-    cookie.clear()  # a fresh session: nothing set before sign-in survives it (no fixation)
-    cookie.permanent = True
-    login_user(SignedIn.of(user))
-    cookie["seen"] = int(time.time())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -104,16 +44,16 @@ def login():
         except users.Throttled as throttled:
             minutes = -(-throttled.retry_after // 60)
             form.form_errors.append(f"Too many failed sign-ins. Try again in {minutes} minute(s).")
-            response = render_form("login.html", form, 429)
+            response = render_form("users/login.html", form, 429)
             return response[0], 429, {"Retry-After": str(throttled.retry_after)}
         session().commit()  # the attempt is recorded whatever the outcome
         if user is None:
             form.form_errors.append("The email or the password is wrong.")
         else:
-            _start_session(user)
+            start_session(user)
             flash(f"Signed in as {user.email}.", "success")
             return redirect(_safe_next(request.args.get("next")))
-    return render_form("login.html", form)
+    return render_form("users/login.html", form)
 
 
 @bp.post("/logout")
@@ -122,8 +62,7 @@ def logout():
     user = session().get(User, current_user.id)
     users.end_sessions(user)
     session().commit()
-    logout_user()
-    cookie.clear()
+    end_session()
     flash("You are signed out, on every device.", "success")
     return redirect(url_for("auth.login"))
 
@@ -132,48 +71,33 @@ def logout():
 @allow(SIGNED_IN)
 def password():
     form = PasswordForm()
+    save = Save(form)
     if form.validate_on_submit():
         user = session().get(User, current_user.id)
-        try:
+        with save:
             users.change_password(session(), user, form.current_password.data, form.new_password.data)
-            session().commit()
-            _start_session(user)  # this session goes on; every other one has ended
+        if save.done:
+            start_session(user)  # this session goes on; every other one has ended
             flash("Password changed. Your other sessions have been signed out.", "success")
             return redirect(url_for("dashboard.index"))
-        except InvalidInput as error:
-            session().rollback()
-            form.add_error(error)
-    return render_form("password.html", form)
+    return save.page("users/password.html")
 
 
-def _guard():
-    """Every request: end idle sessions, then apply the view's access rule."""
-    if current_user.is_authenticated and _idle_too_long():
-        logout_user()
-        cookie.clear()
-        flash("Your session ended after a time without activity. Please sign in again.", "info")
-    verdict = access.check_request()
-    if verdict == "sign-in":
-        if request.path.startswith("/api/"):
-            return jsonify(error="Unauthorized", message="Sign in first."), 401
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if verdict == "forbidden":
-        abort(403)
-    return None
+@admin.get("/audit")
+@allow(ADMINS)
+def audit_trail():
+    form = AuditFilterForm(request.args)
+    if request.args and not form.validate():
+        return render_template("users/admin_audit.html", form=form, entries=[], page=None), 400
+    where = audit.AuditFilter(form.record_type.data or None, form.record_id.data, form.actor.data or None,
+                              form.since.data, form.until.data)
+    page = requested_page(audit.count_entries(session(), where))
+    return render_template("users/admin_audit.html", form=form, page=page,
+                           entries=audit.entries(session(), where, page.size, page.offset))
 
 
-def _idle_too_long() -> bool:
-    now = int(time.time())
-    seen = cookie.get("seen", 0)
-    if now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
-        return True
-    if now - seen > 60:  # refresh at most once a minute, to keep responses cacheable and cheap
-        cookie["seen"] = now
-    return False
-
-
-def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
-    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
-    app.before_request(_guard)
-    app.register_blueprint(bp)
+@admin.get("/users", endpoint="users")
+@allow(ADMINS)
+def list_users():
+    return render_template("users/admin_users.html",
+                           users=session().scalars(select(User).order_by(User.email)).all())

@@ -1,13 +1,18 @@
-"""The server-rendered pages: one blueprint per area, plus what they share."""
+"""What every page shares: the request's session, sign-in and access checks, security headers,
+template filters, error pages, the base templates and the static files.
+
+The pages themselves live with their domains (``tracker.gaps.views`` …); this package imports
+none of them.
+"""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, request
 from flask_login import current_user
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from tracker import db
-from tracker.audit import Actor
+from tracker.core import db
+from tracker.core.audit import Actor
 
 csrf = CSRFProtect()
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -15,7 +20,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 def session() -> Session:
     """The request's session. Requests that may write (POST …) begin write transactions,
-    which on SQLite take the write lock at BEGIN (see ``tracker.db``)."""
+    which on SQLite take the write lock at BEGIN (see ``tracker.core.db``)."""
     if "db" not in g:
         g.db = db.new_session(write=request.method not in SAFE_METHODS, actor=_actor())
     return g.db
@@ -29,13 +34,6 @@ def _actor() -> Actor:
     return Actor("anonymous", None, address)
 
 
-def render_form(template: str, form, status: int | None = None, **context):
-    """Render a form page: 400 when it carries errors (the input kept), else 200."""
-    if status is None:
-        status = 400 if form.errors or form.form_errors else 200
-    return render_template(template, form=form, **context), status
-
-
 def _close_session(_exc: BaseException | None) -> None:
     found = g.pop("db", None)
     if found is not None:
@@ -43,15 +41,13 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import (admin, auth, contributions, dashboard, donors, errors, filters, gaps, headers, imports,
-                             jobs, outbox, reports, schedules)
+    """Install what every request passes through; the domains' blueprints are registered by
+    the app factory."""
+    from tracker.web import errors, filters, headers, signin
 
     csrf.init_app(app)
-    auth.init_app(app)
+    signin.init_app(app)
     headers.init_app(app)
     app.teardown_appcontext(_close_session)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (dashboard.bp, gaps.bp, contributions.bp, schedules.bp, donors.bp, outbox.bp, jobs.bp, admin.bp,
-                      reports.bp, imports.bp):
-        app.register_blueprint(blueprint)

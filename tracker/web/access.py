@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from tracker.models import Role
+from tracker.core.models import Role
 
 PUBLIC = frozenset({"public"})
 ADMINS = frozenset({Role.ADMIN})

@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from tracker.models import utcnow
+from tracker.core.models import utcnow
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pycountry
 from flask import Flask
 
-from tracker import access, money
+from tracker.core import money
+from tracker.web import access
 from tracker.web.paging import url_with
 
 

@@ -1,13 +1,13 @@
 """Sorting and searching long tables from the query string, with a clear 400 for a value the
-table does not offer (the rules themselves are in ``tracker.listing``)."""
+table does not offer (the rules themselves are in ``tracker.core.listing``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import abort, request
 
-from tracker.errors import InvalidInput
-from tracker.listing import Sort, Sorting, search_text
+from tracker.core.errors import InvalidInput
+from tracker.core.listing import Sort, Sorting, search_text
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The database as a whole: creating and upgrading it, example data, backup and restore."""

@@ -1,0 +1,75 @@
+"""The forms that plan a contribution's instalments (generated or typed) and write off its unpaid rest."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from tracker.core import money
+from tracker.schedules import instalments as schedules
+from tracker.web.forms import DATE_MESSAGE, Form, date_field, options, version_field
+
+FREQUENCIES = options((f.value, f.value.capitalize()) for f in schedules.GENERATED)
+_TYPED_LINE = re.compile(r"^(\S+)\s+(\S+)$")
+
+
+class ScheduleForm(Form):
+    """Instalments generated from a number, a frequency and a first due date."""
+
+    count = IntegerField("Number of instalments", validators=[
+        InputRequired("Enter the number of instalments."),
+        NumberRange(min=1, max=schedules.MAX_INSTALMENTS,
+                    message=f"Choose from 1 to {schedules.MAX_INSTALMENTS} instalments.")])
+    frequency = SelectField("Frequency", choices=FREQUENCIES, default="quarterly", validate_choice=False)
+    first_due_date = date_field("First due date", required=True)
+    version = version_field()
+
+    def plan(self) -> schedules.GeneratedPlan:
+        return schedules.GeneratedPlan(self.count.data, self.frequency.data, self.first_due_date.data)
+
+
+class TypedScheduleForm(Form):
+    """Instalments typed by hand, one per line: a due date and an amount."""
+
+    lines = TextAreaField("Instalments, one per line: due date and amount", validators=[Length(max=20_000)])
+    version = version_field()
+
+    typed: tuple[tuple[date, int], ...] = ()
+
+    def __init__(self, currency: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._currency = currency
+
+    def validate_lines(self, field):
+        self.typed = tuple(self._line(number, text) for number, text in enumerate((field.data or "").splitlines(), 1)
+                           if text.strip())
+        if not self.typed:
+            raise ValidationError("Type at least one instalment: its due date, a space, then its amount.")
+
+    def _line(self, number: int, text: str) -> tuple[date, int]:
+        found = _TYPED_LINE.match(text.strip())
+        if not found:
+            raise ValidationError(f"Line {number}: write the due date, a space, then the amount, "
+                                  "e.g. 2027-03-31 250000.00.")
+        try:
+            day = date.fromisoformat(found.group(1))
+        except ValueError:
+            raise ValidationError(f"Line {number}: {DATE_MESSAGE}") from None
+        try:
+            amount = money.parse_amount(found.group(2), self._currency)
+        except money.MoneyError as error:
+            raise ValidationError(f"Line {number}: {error}") from None
+        return day, money.to_minor(amount, self._currency)
+
+    def plan(self) -> schedules.TypedPlan:
+        return schedules.TypedPlan(self.typed)
+
+
+class WriteOffForm(Form):
+    reason = TextAreaField("Reason for writing off", validators=[
+        InputRequired("Say why the unpaid rest is written off."), Length(max=2000)])
+    confirm = BooleanField("I confirm: the unpaid rest no longer counts as funding.",
+                           validators=[DataRequired("Tick the box to confirm the write-off.")])
+    version = version_field()

@@ -1,0 +1,35 @@
+"""The forms of signing in, changing one's password, and narrowing the audit trail."""
+from __future__ import annotations
+
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from tracker.core import audit
+from tracker.web.forms import Form, date_field, options
+
+
+class SignInForm(Form):
+    email = StringField("Email", validators=[InputRequired("Enter your email."), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=1024)])
+
+
+class PasswordForm(Form):
+    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
+    new_password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
+    confirm = PasswordField("New password again", validators=[InputRequired("Type the new password again.")])
+
+    def validate_confirm(self, field):
+        if field.data != self.new_password.data:
+            raise ValidationError("The two new passwords differ.")
+
+
+class AuditFilterForm(Form):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    record_type = SelectField("Record", choices=options([("", "All records"),
+                                                         *((t, t.capitalize()) for t in audit.AUDITED.values())]))
+    record_id = IntegerField("Record number", validators=[Optional(), NumberRange(min=1)])
+    actor = StringField("Changed by (email)", validators=[Optional()])
+    since = date_field("From")
+    until = date_field("To")

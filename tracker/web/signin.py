@@ -1,0 +1,99 @@
+"""The checks every request passes: who is signed in (Flask-Login), idle sessions ended, and the
+view's access rule applied (``tracker.web.access``). The sign-in pages are ``tracker.users.views``."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import session as cookie
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from tracker.core import db
+from tracker.core.models import User
+from tracker.web import access
+
+login_manager = LoginManager()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The signed-in person as the request sees it, detached from any database session.
+
+    Its id carries the user's session epoch, so a cookie issued before a sign-out, a
+    password change or a disabling no longer matches and is treated as signed out.
+    """
+
+    id: int
+    email: str
+    role: str
+    donor_id: int | None
+    epoch: int
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.epoch}"
+
+    @classmethod
+    def of(cls, user: User) -> SignedIn:
+        return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch)
+
+
+@login_manager.user_loader
+def load_user(token: str) -> SignedIn | None:
+    user_id, _, epoch = token.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    with db.new_session() as found_in:
+        user = found_in.get(User, int(user_id))
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None
+        return SignedIn.of(user)
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on a fresh cookie: nothing set before sign-in survives it (no fixation)."""
+    cookie.clear()
+    cookie.permanent = True
+    login_user(SignedIn.of(user))
+    cookie["seen"] = int(time.time())
+
+
+def end_session() -> None:
+    logout_user()
+    cookie.clear()
+
+
+def _guard():
+    """Every request: end idle sessions, then apply the view's access rule."""
+    if current_user.is_authenticated and _idle_too_long():
+        end_session()
+        flash("Your session ended after a time without activity. Please sign in again.", "info")
+    verdict = access.check_request()
+    if verdict == "sign-in":
+        if request.path.startswith("/api/"):
+            return jsonify(error="Unauthorized", message="Sign in first."), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if verdict == "forbidden":
+        abort(403)
+    return None
+
+
+def _idle_too_long() -> bool:
+    now = int(time.time())
+    seen = cookie.get("seen", 0)
+    if now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return True
+    if now - seen > 60:  # refresh at most once a minute, to keep responses cacheable and cheap
+        cookie["seen"] = now
+    return False
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    app.before_request(_guard)
