@@ -46,6 +46,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.bench_recompute
 	$(BIN)/python -m tests.benchmarks.bench_tables
 	$(BIN)/python -m tests.benchmarks.bench_export
+	$(BIN)/python -m tests.benchmarks.bench_refusals
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

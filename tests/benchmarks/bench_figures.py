@@ -29,12 +29,14 @@ from flask import Flask
 from sqlalchemy import Engine, func, select
 
 from tests.benchmarks import report
-from tests.serving import serving
 from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER, postgres_database, sqlite_database
-from tracker import create_app, db, schema, users
-from tracker.demo import load_demo
-from tracker.figures import figures_query, gap_figures
-from tracker.models import Gap
+from tests.serving import serving
+from tracker import create_app
+from tracker.core import db, schema
+from tracker.core.figures import figures_query, gap_figures
+from tracker.core.models import Gap
+from tracker.maintenance.demo import load_demo
+from tracker.users import rules as users
 
 NAME = "figures"
 
@@ -135,12 +137,12 @@ def measure(app: Flask, engine: Engine, repeat: int) -> list[report.Timing]:
         }, repeat)
 
 
-def signed_in_client(app: Flask):
-    """A test client signed in as a viewer through the real sign-in form."""
+def signed_in_client(app: Flask, role: str = "viewer"):
+    """A test client signed in with ``role`` through the real sign-in form."""
     password = secrets.token_urlsafe(16)
     email = f"bench-{secrets.token_hex(4)}@example.org"  # one per call: several runs may share a database
     with db.writing() as session:
-        users.create_user(session, email, "viewer", password)
+        users.create_user(session, email, role, password)
     client = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
     answer = client.post("/login", data={"email": email, "password": password,

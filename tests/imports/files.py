@@ -1,4 +1,4 @@
-"""Spreadsheets to import, made on the fly: workbooks, CSV, and a zip bomb."""
+"""Spreadsheets to import, made on the fly: workbooks, CSV, a zip bomb, and a body too large to send."""
 from __future__ import annotations
 
 import csv
@@ -57,3 +57,29 @@ def zip_bomb() -> bytes:
             for _ in range(1024):
                 part.write(chunk)
     return target.getvalue()
+
+
+class HugeBody(io.RawIOBase):
+    """A request body of ``size`` bytes that exists only as it is read (never all in memory)."""
+
+    def __init__(self, size: int):
+        self.size, self.position = size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.position = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence] + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        length = min(len(buffer), self.size - self.position)
+        buffer[:length] = b"x" * length
+        self.position += length
+        return length

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 import tracemalloc
 import zipfile
 from datetime import date
@@ -30,17 +29,15 @@ def test_empty_rows_are_skipped_and_row_numbers_kept():
     assert [n for n, _ in table.rows] == [2, 4]
 
 
-def test_a_zip_bomb_is_refused_from_its_declared_size_fast_and_in_little_memory():
+def test_a_zip_bomb_is_refused_from_its_declared_size_in_little_memory():
     bomb = files.zip_bomb()
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(UnreadableFile, match="would unpack to 1,024 MB, more than the 50 MB allowed"):
             read_table("bomb.xlsx", bomb, max_unzipped=CAP)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 1
     assert peak < 2 * 1024 * 1024  # the 4.5 MB upload is the test's own; reading adds next to nothing
 
 

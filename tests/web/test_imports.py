@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import tracemalloc
 
 import pytest
@@ -13,8 +12,8 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.imports import files
 from tests.web.test_contributions import error_beside
-from tracker.figures import figures_of
-from tracker.models import Contribution, Donor, ImportUpload
+from tracker.core.figures import figures_of
+from tracker.core.models import Contribution, Donor, ImportUpload
 
 
 @pytest.fixture
@@ -139,11 +138,10 @@ def test_an_unreadable_upload_is_refused_beside_the_field(forms, session, name, 
     assert count(session, ImportUpload) == 0
 
 
-def test_a_zip_bomb_upload_is_refused_fast_with_bounded_memory(forms, session):
+def test_a_zip_bomb_upload_is_refused_with_bounded_memory(forms, session):
     bomb = files.zip_bomb()
     token = forms.token("/import")
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         response = forms.client.post("/import", data={"csrf_token": token,
                                                       "spreadsheet": (io.BytesIO(bomb), "bomb.xlsx")})
@@ -152,42 +150,14 @@ def test_a_zip_bomb_upload_is_refused_fast_with_bounded_memory(forms, session):
         tracemalloc.stop()
     assert response.status_code == 400
     assert "would unpack to 1,024 MB" in error_beside(response.get_data(as_text=True), "spreadsheet")
-    assert time.perf_counter() - started < 2
     assert peak < 64 * 1024 * 1024  # the upload's few MB, copied by the test client and the form; not the GiB
     assert count(session, ImportUpload) == 0
 
 
-class HugeBody(io.RawIOBase):
-    """A request body of ``size`` bytes that exists only as it is read (never all in memory)."""
-
-    def __init__(self, size: int):
-        self.size, self.position = size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        self.position = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence] + offset
-        return self.position
-
-    def tell(self) -> int:
-        return self.position
-
-    def readinto(self, buffer) -> int:
-        length = min(len(buffer), self.size - self.position)
-        buffer[:length] = b"x" * length
-        self.position += length
-        return length
-
-
 def test_an_oversized_upload_is_refused_before_it_is_read(client, session):
     tracemalloc.start()
-    started = time.perf_counter()
     try:
-        response = client.post("/import", input_stream=HugeBody(1 << 40),
+        response = client.post("/import", input_stream=files.HugeBody(1 << 40),
                                content_type="multipart/form-data; boundary=x")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -196,7 +166,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read(client, session):
     page = response.get_data(as_text=True)
     assert "larger than the 10 MB allowed" in error_beside(page, "spreadsheet")
     assert 'name="csrf_token"' in page  # the next try can go through
-    assert time.perf_counter() - started < 1 and peak < 5 * 1024 * 1024
+    assert peak < 5 * 1024 * 1024  # refused from its Content-Length, never read
 
 
 def test_an_upload_without_its_csrf_token_is_refused(client, session):
