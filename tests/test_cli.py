@@ -1,9 +1,12 @@
-"""The command line: first run, the gaps table, demo data, rates."""
+"""The command line: first run, the gaps table, demo data, rates, and who the audit trail names."""
+import getpass
 import json
 
+import pytest
 from sqlalchemy import func, select
 
-from tracker.models import Contribution, Donor, ExchangeRate
+from tests import factories
+from tracker.core.models import AuditEntry, Contribution, Donor, ExchangeRate
 
 
 def test_gaps_prints_the_remaining_gaps(runner, session):
@@ -46,3 +49,30 @@ def test_a_rate_for_the_same_day_replaces_the_first(runner, session):
     runner.invoke(args=["add-rate", "EUR", "2026-01-01", "0.91", "--source", "UN operational rate"])
     [(rate, source)] = session.execute(select(ExchangeRate.units_per_usd, ExchangeRate.source)).all()
     assert (str(rate), source) == ("0.91", "UN operational rate")
+
+
+@pytest.mark.parametrize("command", [
+    ["add-rate", "EUR", "2026-01-01", "0.9"],
+    ["users", "create", "--email", "new@example.org", "--role", "viewer", "--password-stdin"],
+    ["init-db"],
+])
+def test_every_command_names_its_actor_in_the_audit_trail(runner, session, command):
+    """Every change made from the command line is recorded as cli:<operating-system user>
+    (demo-data writes its example rows in bulk, without audit entries, on purpose)."""
+    runner.app.config["TRACKER_SEED"] = "ilo-cambodia"
+    result = runner.invoke(args=command, input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    actors = set(session.scalars(select(AuditEntry.actor)))
+    assert actors == {f"cli:{getpass.getuser()}"}, actors
+
+
+def test_an_import_from_the_command_line_names_its_actor(runner, session, tmp_path):
+    from tests.imports import files
+
+    factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    session.commit()
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(files.workbook(files.CLEAN))
+    assert runner.invoke(args=["import-contributions", str(path)]).exit_code == 0
+    imported = select(AuditEntry.actor).where(AuditEntry.record_type == "contribution")
+    assert set(session.scalars(imported)) == {f"cli:{getpass.getuser()}"}
