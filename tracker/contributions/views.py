@@ -3,7 +3,7 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker.contributions import rules
+from tracker.contributions import listings, rules
 from tracker.contributions.forms import CancelForm, ContributionForm, PaymentForm
 from tracker.contributions.rates import latest_rates, rate_on
 from tracker.core import audit, money
@@ -41,9 +41,9 @@ def index():
     Staff only: a donor user sees its own contributions on its donor page.
     """
     search = requested_search()
-    sorted_by = requested_sort(rules.SORTING)
-    page = requested_page(rules.count_contributions(session(), search=search))
-    lines = rules.contribution_lines(session(), search=search, sort=sorted_by.sort, limit=page.size,
+    sorted_by = requested_sort(listings.SORTING)
+    page = requested_page(listings.count_contributions(session(), search=search))
+    lines = listings.contribution_lines(session(), search=search, sort=sorted_by.sort, limit=page.size,
                                      offset=page.offset)
     return render_template("contributions/contributions.html", lines=lines, search=search, sorted_by=sorted_by,
                            page=page)
@@ -58,7 +58,7 @@ def show(contribution_id: int):
     return render_template(
         "contributions/contribution.html", contribution=contribution,
         received=money.from_minor(rules.received_minor(session(), contribution), contribution.currency),
-        payments=rules.payment_lines(session(), contribution_id=contribution.id),
+        payments=listings.payment_lines(session(), contribution_id=contribution.id),
         history=audit.history(session(), "contribution", contribution.id) if not is_donor() else [],
     )
 

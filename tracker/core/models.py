@@ -217,7 +217,7 @@ class Contribution(Base):
 
 
 #: The contribution tables' default order (newest decision first, undated last) and their US$
-#: order walk these indexes instead of sorting every row (see ``tracker.contributions.rules.SORTING``).
+#: order walk these indexes instead of sorting every row (see ``tracker.contributions.listings.SORTING``).
 Index("ix_contribution_decision_date_id", Contribution.decision_date.desc().nulls_last(), Contribution.id.desc())
 Index("ix_contribution_usd_cents_id", Contribution.usd_cents, Contribution.id)
 

@@ -7,7 +7,7 @@ from reports.contributions import write_contributions_workbook
 from reports.statement import write_donor_statement
 from reports.status import write_status_workbook
 from tracker.contributions.rules import today
-from tracker.exports import rows as exports
+from tracker.exports import rows
 from tracker.exports.forms import MAX_ID, ReportFiltersForm
 from tracker.web import session
 from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
@@ -21,7 +21,7 @@ def _source() -> str:
     return f"Funding Gap Tracker, {request.host_url}"
 
 
-def _file_name(kind: str, filters: exports.ReportFilters) -> str:
+def _file_name(kind: str, filters: rows.ReportFilters) -> str:
     scope = f"-{filters.gap_code}" if filters.gap_code else ""
     return f"{kind}{scope}-{today().isoformat()}.xlsx"
 
@@ -46,7 +46,7 @@ def status():
     filters, refused = _filters_or_form()
     if refused:
         return refused
-    report = exports.status_report(session(), filters, _source())
+    report = rows.status_report(session(), filters, _source())
     return send_workbook(lambda handle: write_status_workbook(handle, report),
                          _file_name("funding-gap-status", filters))
 
@@ -57,9 +57,9 @@ def contributions():
     filters, refused = _filters_or_form()
     if refused:
         return refused
-    rows = exports.contribution_rows(session(), filters)
-    notes = exports.notes(session(), "Contributions", filters, _source())
-    return send_workbook(lambda handle: write_contributions_workbook(handle, rows, notes),
+    listed = rows.contribution_rows(session(), filters)
+    notes = rows.notes(session(), "Contributions", filters, _source())
+    return send_workbook(lambda handle: write_contributions_workbook(handle, listed, notes),
                          _file_name("contributions", filters))
 
 
@@ -67,7 +67,7 @@ def contributions():
 @allow(SIGNED_IN)
 def statement(donor_id: int):
     require_own_donor(donor_id)
-    found = exports.donor_statement(session(), donor_id, _source())
+    found = rows.donor_statement(session(), donor_id, _source())
     if found is None:
         abort(404, description=f"There is no donor number {donor_id}.")
     return send_workbook(lambda handle: write_donor_statement(handle, found),

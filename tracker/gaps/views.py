@@ -1,7 +1,7 @@
 """The dashboard, a gap's page, the forms that create and revise gaps, and the gaps' JSON."""
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
-from tracker.contributions.rules import SORTING, contribution_lines, count_contributions, payment_lines
+from tracker.contributions.listings import SORTING, contribution_lines, count_contributions, payment_lines
 from tracker.core import audit, money
 from tracker.core.figures import Totals, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows

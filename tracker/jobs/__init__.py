@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tracker.gaps import snapshots
-from tracker.schedules import instalments as schedules
-from tracker.schedules import outbox
+from tracker.schedules import instalments, outbox
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def _recompute(session: Session, context: JobContext) -> JobResult:
 
 
 def _overdue(session: Session, context: JobContext) -> JobResult:
-    changes = schedules.flag_overdue(session, context.now.date())
+    changes = instalments.flag_overdue(session, context.now.date())
     return JobResult(changes.rows, changes.summary())
 
 

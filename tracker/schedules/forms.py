@@ -8,10 +8,10 @@ from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from tracker.core import money
-from tracker.schedules import instalments as schedules
+from tracker.schedules import instalments
 from tracker.web.forms import DATE_MESSAGE, Form, date_field, options, version_field
 
-FREQUENCIES = options((f.value, f.value.capitalize()) for f in schedules.GENERATED)
+FREQUENCIES = options((f.value, f.value.capitalize()) for f in instalments.GENERATED)
 _TYPED_LINE = re.compile(r"^(\S+)\s+(\S+)$")
 
 
@@ -20,14 +20,14 @@ class ScheduleForm(Form):
 
     count = IntegerField("Number of instalments", validators=[
         InputRequired("Enter the number of instalments."),
-        NumberRange(min=1, max=schedules.MAX_INSTALMENTS,
-                    message=f"Choose from 1 to {schedules.MAX_INSTALMENTS} instalments.")])
+        NumberRange(min=1, max=instalments.MAX_INSTALMENTS,
+                    message=f"Choose from 1 to {instalments.MAX_INSTALMENTS} instalments.")])
     frequency = SelectField("Frequency", choices=FREQUENCIES, default="quarterly", validate_choice=False)
     first_due_date = date_field("First due date", required=True)
     version = version_field()
 
-    def plan(self) -> schedules.GeneratedPlan:
-        return schedules.GeneratedPlan(self.count.data, self.frequency.data, self.first_due_date.data)
+    def plan(self) -> instalments.GeneratedPlan:
+        return instalments.GeneratedPlan(self.count.data, self.frequency.data, self.first_due_date.data)
 
 
 class TypedScheduleForm(Form):
@@ -63,8 +63,8 @@ class TypedScheduleForm(Form):
             raise ValidationError(f"Line {number}: {error}") from None
         return day, money.to_minor(amount, self._currency)
 
-    def plan(self) -> schedules.TypedPlan:
-        return schedules.TypedPlan(self.typed)
+    def plan(self) -> instalments.TypedPlan:
+        return instalments.TypedPlan(self.typed)
 
 
 class WriteOffForm(Form):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tracker import cli
 from tracker.core.errors import InvalidInput
 from tracker.core.models import Role, User
-from tracker.users import rules as users
+from tracker.users import rules
 
 ROLES = click.Choice([r.value for r in Role])
 
@@ -31,7 +31,7 @@ def _apply(change) -> None:
 
 
 def _user(session, email: str) -> User:
-    found = users.find_user(session, email)
+    found = rules.find_user(session, email)
     if found is None:
         raise InvalidInput("email", f"No user has the email {email}.")
     return found
@@ -49,8 +49,8 @@ def create(email: str, role: str, donor_id: int | None, password_stdin: bool):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _apply(lambda session: users.create_user(session, email, role, password, donor_id))
-    click.echo(f"User {users.email_key(email)} created ({role}).")
+    _apply(lambda session: rules.create_user(session, email, role, password, donor_id))
+    click.echo(f"User {rules.email_key(email)} created ({role}).")
 
 
 @users_group.command("list")
@@ -69,8 +69,8 @@ def list_users():
 @with_appcontext
 def disable(email: str):
     """Disable a user; their sessions end at once."""
-    _apply(lambda session: users.disable(session, _user(session, email)))
-    click.echo(f"User {users.email_key(email)} disabled.")
+    _apply(lambda session: rules.disable(session, _user(session, email)))
+    click.echo(f"User {rules.email_key(email)} disabled.")
 
 
 @users_group.command("set-role")
@@ -80,5 +80,5 @@ def disable(email: str):
 @with_appcontext
 def set_role(email: str, role: str, donor_id: int | None):
     """Change a user's role; their sessions end so the new rights apply at once."""
-    _apply(lambda session: users.set_role(session, _user(session, email), role, donor_id))
-    click.echo(f"User {users.email_key(email)} is now {role}.")
+    _apply(lambda session: rules.set_role(session, _user(session, email), role, donor_id))
+    click.echo(f"User {rules.email_key(email)} is now {role}.")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tracker.core import audit
 from tracker.core.models import User
-from tracker.users import rules as users
+from tracker.users import rules
 from tracker.users.forms import AuditFilterForm, PasswordForm, SignInForm
 from tracker.web import session
 from tracker.web.access import ADMINS, PUBLIC, SIGNED_IN, allow
@@ -37,11 +37,11 @@ def login():
     if form.validate_on_submit():
         config = current_app.config
         try:
-            user = users.authenticate(
+            user = rules.authenticate(
                 session(), form.email.data, form.password.data, request.remote_addr or "",
                 max_failures=config["LOGIN_MAX_FAILURES"], window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
             )
-        except users.Throttled as throttled:
+        except rules.Throttled as throttled:
             minutes = -(-throttled.retry_after // 60)
             form.form_errors.append(f"Too many failed sign-ins. Try again in {minutes} minute(s).")
             response = render_form("users/login.html", form, 429)
@@ -60,7 +60,7 @@ def login():
 @allow(SIGNED_IN)
 def logout():
     user = session().get(User, current_user.id)
-    users.end_sessions(user)
+    rules.end_sessions(user)
     session().commit()
     end_session()
     flash("You are signed out, on every device.", "success")
@@ -75,7 +75,7 @@ def password():
     if form.validate_on_submit():
         user = session().get(User, current_user.id)
         with save:
-            users.change_password(session(), user, form.current_password.data, form.new_password.data)
+            rules.change_password(session(), user, form.current_password.data, form.new_password.data)
         if save.done:
             start_session(user)  # this session goes on; every other one has ended
             flash("Password changed. Your other sessions have been signed out.", "success")

@@ -1,0 +1,265 @@
+"""Recording, editing, cancelling and writing off contributions, recording payments against
+them, and giving them payment schedules (the instalment rules are in tracker.schedules.instalments).
+
+These functions check the ledger's rules, flush, and leave the commit to the caller, so
+that a form post, an import of many rows or a job is one transaction. Those that change
+money or instalments lock the contribution's row first, so that a payment and an edit
+arriving together queue instead of matching payments against a half-changed schedule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.contributions.rates import resolve_rate
+from tracker.core import audit, money
+from tracker.core.errors import EditConflict, InvalidInput
+from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, InstalmentStatus, Payment, WriteOff
+from tracker.schedules import instalments
+
+EARLIEST = date(1990, 1, 1)
+OPEN_STATUSES = (ContributionStatus.PLEDGED, ContributionStatus.COMMITTED, ContributionStatus.PAID)
+
+
+@dataclass(frozen=True)
+class ContributionInput:
+    """What a person records about a contribution, already parsed into types."""
+
+    donor: Donor
+    status: str
+    amount: Decimal
+    currency: str
+    rate: Decimal | None  # None: take the rate on file for rate_date
+    rate_date: date | None  # None: the decision date, else today
+    decision_date: date | None = None
+    reference: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    date_received: date
+    amount: Decimal
+    rate: Decimal | None  # None: take the rate on file for the date received
+    reference: str = ""
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def check_date(field: str, label: str, day: date | None) -> None:
+    """A date of something that has happened: not before 1990, not after tomorrow (UTC).
+
+    Tomorrow, because a programme east of Greenwich is already a day ahead of UTC.
+    """
+    if day is None:
+        return
+    if day > today() + timedelta(days=1):
+        raise InvalidInput(field, f"The {label} cannot be in the future.")
+    if day < EARLIEST:
+        raise InvalidInput(field, f"The {label} cannot be before {EARLIEST.year}.")
+
+
+def _check_status(status: str) -> None:
+    if status not in {s.value for s in OPEN_STATUSES}:
+        raise InvalidInput("status", "Choose pledged, committed or paid. To cancel, use Cancel contribution.")
+
+
+def _priced(session: Session, entry: ContributionInput) -> tuple[int, Decimal, date, int]:
+    """Minor units, rate, rate date and frozen US cents for a contribution being saved."""
+    code = money.currency(entry.currency).code
+    rate_date = entry.rate_date or entry.decision_date or today()
+    check_date("decision_date", "decision date", entry.decision_date)
+    check_date("rate_date", "rate date", rate_date)
+    try:
+        minor = money.to_minor(entry.amount, code)
+        if entry.amount <= 0:
+            raise money.MoneyError("The amount must be more than zero.")
+    except money.MoneyError as error:
+        raise InvalidInput("amount", str(error)) from None
+    rate = resolve_rate(session, code, entry.rate, rate_date)
+    return minor, rate, rate_date, money.usd_cents(entry.amount, rate)
+
+
+def record_contribution(session: Session, gap: Gap, entry: ContributionInput) -> Contribution:
+    """Add a pledge, commitment or paid contribution to ``gap``."""
+    _check_status(entry.status)
+    minor, rate, rate_date, cents = _priced(session, entry)
+    contribution = Contribution(
+        gap=gap, donor=entry.donor, status=entry.status, amount_minor=minor,
+        currency=entry.currency.upper(), rate=rate, rate_date=rate_date, usd_cents=cents,
+        decision_date=entry.decision_date, reference=entry.reference.strip(), note=entry.note.strip(),
+    )
+    session.add(contribution)
+    session.flush()
+    return contribution
+
+
+def received_minor(session: Session, contribution: Contribution) -> int:
+    """What has arrived against ``contribution``, in its currency's minor units."""
+    return session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(Payment.contribution_id == contribution.id)
+    )
+
+
+def _check_version(contribution: Contribution, expected_version: int) -> None:
+    if contribution.version != expected_version:
+        raise EditConflict(f"Contribution {contribution.id}")
+
+
+def _flush_guarded(session: Session, contribution: Contribution) -> None:
+    """Flush, turning a concurrent UPDATE caught by the version column into an EditConflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise EditConflict(f"Contribution {contribution.id}") from None
+
+
+def _lock(session: Session, contribution: Contribution) -> None:
+    """Reload the contribution under a row lock (FOR UPDATE; SQLite's write lock is already held)."""
+    session.refresh(contribution, with_for_update=True)
+
+
+def edit_contribution(
+    session: Session, contribution: Contribution, entry: ContributionInput, expected_version: int
+) -> Contribution:
+    """Change a contribution, unless someone else saved it since ``expected_version``.
+
+    A new amount (or currency) rebuilds the instalments that have received nothing.
+    """
+    _lock(session, contribution)
+    _check_version(contribution, expected_version)
+    if contribution.status == ContributionStatus.CANCELLED:
+        raise InvalidInput(None, "A cancelled contribution cannot be edited.")
+    _check_status(entry.status)
+    received = received_minor(session, contribution)
+    if received > 0 and entry.currency.upper() != contribution.currency:
+        raise InvalidInput("currency", "Payments were received in this currency, so it cannot change.")
+    if received > 0 and entry.status == ContributionStatus.PLEDGED:
+        raise InvalidInput("status", "Money has been received, so it is at least committed.")
+    if contribution.schedule is not None and entry.status == ContributionStatus.PLEDGED:
+        raise InvalidInput("status", "It has a payment schedule, so it is at least committed.")
+    minor, rate, rate_date, cents = _priced(session, entry)
+    money_changed = (minor, entry.currency.upper()) != (contribution.amount_minor, contribution.currency)
+    status_changed = entry.status != contribution.status
+    if contribution.write_off is not None and money_changed:
+        raise InvalidInput("amount", "The unpaid rest was written off, so the amount can no longer change.")
+    if contribution.write_off is not None and status_changed:
+        raise InvalidInput("status", "The unpaid rest was written off, so the status can no longer change.")
+    contribution.donor = entry.donor
+    contribution.status = entry.status
+    contribution.amount_minor = minor
+    contribution.currency = entry.currency.upper()
+    contribution.rate = rate
+    contribution.rate_date = rate_date
+    contribution.usd_cents = cents
+    contribution.decision_date = entry.decision_date
+    contribution.reference = entry.reference.strip()
+    contribution.note = entry.note.strip()
+    _flush_guarded(session, contribution)
+    if money_changed:
+        instalments.rebuild(session, contribution, received, today())
+    elif status_changed and contribution.instalments:
+        instalments.match_payments(session, contribution, received, today())  # only committed ones are overdue
+    return contribution
+
+
+def why_not_cancellable(session: Session, contribution: Contribution) -> str | None:
+    """Why ``contribution`` cannot be cancelled, or None when it can; the cancel page says so
+    before anyone fills in a reason."""
+    if contribution.status == ContributionStatus.CANCELLED:
+        return "This contribution is already cancelled."
+    if received_minor(session, contribution) > 0:
+        return "Money has been received against this contribution, so it cannot be cancelled."
+    return None
+
+
+def cancel_contribution(session: Session, contribution: Contribution, reason: str, expected_version: int) -> None:
+    """Cancel with a reason. The row stays, with its history; it counts 0 in every figure."""
+    _check_version(contribution, expected_version)
+    refusal = why_not_cancellable(session, contribution)
+    if refusal:
+        raise InvalidInput(None, refusal)
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "Say why the contribution is cancelled.")
+    contribution.status = ContributionStatus.CANCELLED.value
+    contribution.cancel_reason = reason.strip()
+    audit.give_reason(session, reason)
+    contribution.cancelled_at = datetime.now(UTC)
+    _flush_guarded(session, contribution)
+    instalments.close_open(session, contribution, InstalmentStatus.CANCELLED)
+
+
+def record_payment(session: Session, contribution: Contribution, entry: PaymentInput) -> Payment:
+    """Record money received. A pledge that receives money becomes committed; a contribution
+    whose payments reach its amount becomes paid; instalments are filled oldest first."""
+    _lock(session, contribution)
+    if contribution.status == ContributionStatus.CANCELLED:
+        raise InvalidInput(None, "This contribution is cancelled; a payment cannot be recorded against it.")
+    check_date("date_received", "date received", entry.date_received)
+    try:
+        minor = money.to_minor(entry.amount, contribution.currency)
+    except money.MoneyError as error:
+        raise InvalidInput("amount", str(error)) from None
+    rate = resolve_rate(session, contribution.currency, entry.rate, entry.date_received)
+    payment = Payment(
+        contribution=contribution, date_received=entry.date_received, amount_minor=minor,
+        rate=rate, usd_cents=money.usd_cents(entry.amount, rate), reference=entry.reference.strip(),
+    )
+    session.add(payment)
+    session.flush()
+    received = received_minor(session, contribution)
+    if received >= contribution.amount_minor:
+        contribution.status = ContributionStatus.PAID.value
+    elif contribution.status == ContributionStatus.PLEDGED:
+        contribution.status = ContributionStatus.COMMITTED.value
+    _flush_guarded(session, contribution)
+    if contribution.instalments:
+        instalments.match_payments(session, contribution, received, today())
+    return payment
+
+
+def set_schedule(session: Session, contribution: Contribution, plan: instalments.Plan, expected_version: int) -> None:
+    """Give a committed contribution instalments, or re-plan those that have received nothing.
+
+    The contribution gets a new version, so two people re-planning it at once cannot both win.
+    """
+    _lock(session, contribution)
+    _check_version(contribution, expected_version)
+    instalments.set_plan(session, contribution, plan, received_minor(session, contribution), today())
+    contribution.updated_at = datetime.now(UTC)
+    _flush_guarded(session, contribution)
+
+
+def write_off(session: Session, contribution: Contribution, reason: str, expected_version: int) -> WriteOff:
+    """Give up the unpaid rest of a committed contribution, with a reason.
+
+    Funding then counts it at its committed US$ value less the rest's US$ value (at the
+    contribution's own frozen rate); its open instalments are marked written off. Money that
+    still arrives later is received and counted as usual.
+    """
+    _lock(session, contribution)
+    _check_version(contribution, expected_version)
+    if contribution.status != ContributionStatus.COMMITTED:
+        raise InvalidInput(None, "Only a committed contribution can be written off; "
+                                 f"this one is {contribution.status}.")
+    if contribution.write_off is not None:
+        raise InvalidInput(None, "The unpaid rest of this contribution is already written off.")
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "Say why the unpaid rest is written off.")
+    rest = contribution.amount_minor - received_minor(session, contribution)
+    if rest <= 0:
+        raise InvalidInput(None, "Nothing is left unpaid on this contribution.")
+    given_up = WriteOff(amount_minor=rest, reason=reason.strip(),
+                        usd_cents=money.usd_cents(money.from_minor(rest, contribution.currency), contribution.rate))
+    contribution.write_off = given_up
+    contribution.updated_at = datetime.now(UTC)
+    _flush_guarded(session, contribution)
+    instalments.close_open(session, contribution, InstalmentStatus.WRITTEN_OFF)
+    return given_up
