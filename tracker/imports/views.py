@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from tracker.core.errors import InvalidInput
 from tracker.core.models import Gap, GapStatus
 from tracker.imports import mapping, uploads
 from tracker.imports.files import UnreadableFile, read_table
@@ -19,7 +20,7 @@ from tracker.imports.run import ImportConflict, run_import
 from tracker.web import session
 from tracker.web.access import EDITORS, allow
 from tracker.web.downloads import send_workbook
-from tracker.web.saving import render_form
+from tracker.web.saving import Save, render_form
 
 bp = Blueprint("imports", __name__, url_prefix="/import", template_folder="templates")
 
@@ -36,23 +37,29 @@ def _upload_or_404(token: str):
     return found
 
 
+def _check_readable(filename: str, content: bytes) -> None:
+    """A file the import cannot read is refused beside the file field, before anything is kept."""
+    try:
+        _read(filename, content)
+    except UnreadableFile as error:
+        raise InvalidInput("spreadsheet", str(error)) from None
+
+
 @bp.route("", methods=["GET", "POST"])
 @allow(EDITORS)
 def upload():
     form = UploadForm()
+    save = Save(form)
     if form.validate_on_submit():
         file = form.spreadsheet.data
         content = file.read()
-        try:
-            _read(file.filename, content)
-        except UnreadableFile as error:
-            form.spreadsheet.errors = [str(error)]
-            return render_form("imports/import_upload.html", form)
-        kept = uploads.store_upload(session(), file.filename, content, current_app.config["IMPORT_KEEP_HOURS"])
-        session().commit()
-        flash(f"{file.filename} uploaded: choose which column holds what, then preview.", "success")
-        return redirect(url_for("imports.columns", token=kept.token))
-    return render_form("imports/import_upload.html", form)
+        with save:
+            _check_readable(file.filename, content)
+            kept = uploads.store_upload(session(), file.filename, content, current_app.config["IMPORT_KEEP_HOURS"])
+        if save.done:
+            flash(f"{file.filename} uploaded: choose which column holds what, then preview.", "success")
+            return redirect(url_for("imports.columns", token=kept.token))
+    return save.page("imports/import_upload.html")
 
 
 @bp.errorhandler(RequestEntityTooLarge)
