@@ -63,7 +63,8 @@ def register_pages(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Each domain's commands. Imported here, so that the command modules stay leaves."""
+    """Each domain's commands. Like the pages, imported when an app is built rather than when
+    ``tracker`` is: importing ``tracker.core`` or ``tracker.cli`` must not load every domain."""
     from tracker.contributions.commands import add_rate
     from tracker.gaps.commands import gaps
     from tracker.imports.commands import import_contributions

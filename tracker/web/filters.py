@@ -5,10 +5,10 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-import pycountry
 from flask import Flask
 
 from tracker.core import money
+from tracker.core.countries import country_name
 from tracker.web import access
 from tracker.web.paging import url_with
 
@@ -47,11 +47,6 @@ def bar_width(value: Decimal | None) -> str:
     if value is None:
         return "0"
     return str(min(Decimal(100), max(Decimal(0), value)))
-
-
-def country_name(code: str | None) -> str:
-    found = pycountry.countries.get(alpha_2=code) if code else None
-    return found.name if found else "—"
 
 
 def changes(recorded: str | None) -> list[tuple[str, object]]:
