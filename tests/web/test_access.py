@@ -106,6 +106,7 @@ def test_every_route_is_in_the_table(app):
 
 
 def test_every_view_declares_who_may_use_it(app):
+    assert len(app.view_functions) > 30
     undeclared = [name for name, view in app.view_functions.items() if name != "static" and rule_of(view) is None]
     assert undeclared == []
 
