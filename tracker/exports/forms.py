@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import request
 from sqlalchemy import select
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import SelectField
+from wtforms.validators import ValidationError
 
 from tracker.core.models import ContributionStatus, Donor, Gap
 from tracker.donors import rules as donors
 from tracker.exports.rows import ReportFilters
 from tracker.gaps.rules import get_gap
 from tracker.web import session
-from tracker.web.forms import DATE_MESSAGE, Form, options
+from tracker.web.forms import Form, date_field, options
 
 #: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
 MAX_ID = 2**31 - 1
@@ -28,8 +28,8 @@ class ReportFiltersForm(Form):
     donor = SelectField("Donor", choices=[], validate_choice=False)
     status = SelectField("Contribution status", validate_choice=False, choices=options(
         [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
-    date_from = DateField("From", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
-    date_to = DateField("To", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
+    date_from = date_field("From")
+    date_to = date_field("To")
 
     def __init__(self):
         super().__init__(formdata=request.args)

@@ -56,10 +56,7 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
     Exits non-zero when nothing was imported (or, with --dry-run, when nothing would be).
     """
     if currency is not None:
-        try:
-            currency = money.currency(currency).code
-        except money.MoneyError as error:
-            raise click.BadParameter(str(error), param_hint="--currency") from None
+        currency = cli.parsed(money.currency, currency, "--currency").code
     try:
         table = read_table(file.name, file.read_bytes(), max_unzipped=current_app.config["IMPORT_MAX_UNZIPPED_BYTES"])
     except UnreadableFile as error:
