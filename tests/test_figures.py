@@ -49,10 +49,11 @@ def effective_status(c: PlannedContribution) -> str:
 
 def reference(requirement_cents: int, planned: list[PlannedContribution]) -> dict[str, int]:
     """The figures of one gap, straight from the definitions in the README."""
-    funding = pledged = received = written_off = 0
+    funding = pledged = received = written_off = exchange_difference = 0
     for c in planned:
         value = _cents(c.minor, c.currency, c.rate)
         paid_in = sum(_cents(m, c.currency, r) for m, r in c.payments)
+        fully_paid = sum(m for m, _ in c.payments) >= c.minor
         status = effective_status(c)
         if c.cancel:
             continue
@@ -60,15 +61,17 @@ def reference(requirement_cents: int, planned: list[PlannedContribution]) -> dic
         if c.write_off and status == "committed":
             given_up = _cents(c.minor - sum(m for m, _ in c.payments), c.currency, c.rate)
         if status in ("committed", "paid"):
-            funding += max(value - given_up, paid_in)
-            received += max(value, paid_in) if status == "paid" else paid_in
+            counted = paid_in if fully_paid else max(value - given_up, paid_in)
+            funding += counted
+            received += counted if status == "paid" else paid_in
             written_off += given_up
+            exchange_difference += paid_in - value if fully_paid else 0
         else:
             pledged += value
             received += paid_in
     return {
         "requirement": requirement_cents, "funding": funding, "pledged": pledged, "received": received,
-        "written_off": written_off,
+        "written_off": written_off, "exchange_difference": exchange_difference,
         "shortfall": max(0, requirement_cents - funding), "surplus": max(0, funding - requirement_cents),
         "gap_if_pledges_honoured": max(0, requirement_cents - funding - pledged),
     }

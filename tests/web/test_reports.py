@@ -3,6 +3,7 @@ figures to the cent; totals recalculated by LibreOffice; hostile names kept as t
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -116,7 +117,8 @@ def hostile(session):
     for name in HOSTILE_NAMES:
         factories.add_contribution(session, gap, "10.00", donor=name, reference=name[:100])
     # The forms trim names, so a tab-led name only arrives from elsewhere (older data, direct SQL).
-    session.execute(insert(Donor).values(name="\tTab-led Trust", name_key="tab-led trust", type="other"))
+    session.execute(insert(Donor).values(name="\tTab-led Trust", name_key="tab-led trust", type="other",
+                                        version=1, updated_at=datetime.now(UTC)))
     session.flush()
     tab = session.query(Donor).filter_by(name_key="tab-led trust").one()
     factories.add_contribution(session, gap, "10.00", donor=tab.name)

@@ -3,10 +3,14 @@
 Definitions follow OCHA's Financial Tracking Service (the README repeats them):
 
 - requirement: the revised requirement, else the original;
-- funding: US$ of contributions that are committed or paid. A committed contribution counts
-  at its committed US$ value less what was written off, or at the US$ received if more has
-  arrived; cancelled counts 0;
-- written off: US$ of the unpaid rest of contributions given up (shown, already out of funding);
+- funding: US$ of contributions that are committed or paid. A fully paid contribution (its
+  payments, voided ones aside, reach its amount in its own currency) counts at the US$ actually
+  received, as FTS counts a paid flow; any other counts at its committed US$ value less what was
+  written off, or at the US$ received if more has arrived; cancelled counts 0;
+- exchange difference: for a fully paid contribution, US$ received − its committed US$ value
+  (a gain when positive, a loss when negative); 0 for every other;
+- written off: US$ of the unpaid rest of contributions given up while it stays unpaid (shown,
+  already out of funding);
 - pledged: US$ of open pledges (not yet committed). Shown, never counted as funding;
 - received: US$ actually paid in (a contribution marked paid counts as fully received);
 - shortfall: max(0, requirement - funding); surplus: max(0, funding - requirement);
@@ -33,9 +37,15 @@ FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.
 #: Each figure and what it means, for people reading a report (workbooks' Notes sheets).
 DEFINITIONS = (
     ("Requirement", "The revised requirement when the gap was revised, else the original requirement (US$)."),
-    ("Funding", "US$ of contributions that are committed (signed agreement) or paid. A committed contribution "
-                "counts at its committed US$ value, or at the US$ received if more has arrived. Cancelled "
-                "contributions count 0."),
+    ("Funding", "US$ of contributions that are committed (signed agreement) or paid. A fully paid contribution "
+                "counts at the US$ actually received; any other committed contribution at its committed US$ "
+                "value less what was written off, or at the US$ received if more has arrived. Cancelled "
+                "contributions and voided payments count 0."),
+    ("Written off", "US$ of the unpaid rest of committed contributions given up with a reason, while it stays "
+                    "unpaid; already left out of funding."),
+    ("Exchange difference", "For a fully paid contribution: US$ received − its committed US$ value, a gain when "
+                            "positive, a loss when negative (the rates of the days paid against the rate of the "
+                            "commitment). Already part of funding; 0 for contributions not fully paid."),
     ("Open pledges", "US$ of pledges (announced, not binding) not yet committed. Shown, never counted as funding."),
     ("Received", "US$ actually paid in; a contribution marked paid counts as fully received."),
     ("Shortfall", "max(0, requirement − funding): the unmet requirement."),
@@ -72,6 +82,7 @@ class GapFigures(InDollars):
     received_cents: int
     written_off_cents: int
     contributions: int
+    exchange_difference_cents: int = 0
 
     @property
     def shortfall_cents(self) -> int:
@@ -97,8 +108,8 @@ class GapFigures(InDollars):
 
 
 #: The money figures of a gap's JSON, each as ``<name>_usd``.
-JSON_MONEY_FIELDS = ("requirement", "funding", "pledged", "received", "written_off", "shortfall", "surplus",
-                     "gap_if_pledges_honoured")
+JSON_MONEY_FIELDS = ("requirement", "funding", "pledged", "received", "written_off", "exchange_difference",
+                     "shortfall", "surplus", "gap_if_pledges_honoured")
 
 
 def gap_json(figures: GapFigures) -> dict:
@@ -146,7 +157,7 @@ class Totals(GapFigures):
             **{
                 field: sum(getattr(f, field) for f in rows)
                 for field in ("requirement_cents", "funding_cents", "pledged_cents", "received_cents",
-                              "written_off_cents")
+                              "written_off_cents", "exchange_difference_cents")
             },
             shortfall_sum=sum(f.shortfall_cents for f in rows),
             surplus_sum=sum(f.surplus_cents for f in rows),
@@ -183,23 +194,28 @@ class _Measures:
 
     def __init__(self) -> None:
         self.paid_in = (
-            select(Payment.contribution_id, func.sum(Payment.usd_cents).label("cents"))
+            select(Payment.contribution_id, func.sum(Payment.usd_cents).label("cents"),
+                   func.sum(Payment.amount_minor).label("minor"))
+            .where(Payment.voided_at.is_(None))
             .group_by(Payment.contribution_id)
             .subquery("paid_in")
         )
         received = func.coalesce(self.paid_in.c.cents, 0)
-        given_up = func.coalesce(WriteOff.usd_cents, 0)
+        fully_paid = func.coalesce(self.paid_in.c.minor, 0) >= Contribution.amount_minor
+        given_up = case((fully_paid, 0), else_=func.coalesce(WriteOff.usd_cents, 0))
         committed = Contribution.usd_cents - given_up
-        at_least_committed = case((received > committed, received), else_=committed)
+        counted = case((fully_paid, received), (received > committed, received), else_=committed)
         status = Contribution.status
-        self.funding = case((status.in_(FUNDING_STATUSES), at_least_committed), else_=0)
-        self.written_off = case((status.in_(FUNDING_STATUSES), given_up), else_=0)
-        self.committed = case((status == ContributionStatus.COMMITTED.value, at_least_committed), else_=0)
-        self.paid = case((status == ContributionStatus.PAID.value, at_least_committed), else_=0)
+        funds = status.in_(FUNDING_STATUSES)
+        self.funding = case((funds, counted), else_=0)
+        self.written_off = case((funds, given_up), else_=0)
+        self.exchange_difference = case((funds & fully_paid, received - Contribution.usd_cents), else_=0)
+        self.committed = case((status == ContributionStatus.COMMITTED.value, counted), else_=0)
+        self.paid = case((status == ContributionStatus.PAID.value, counted), else_=0)
         self.pledged = case((status == ContributionStatus.PLEDGED.value, Contribution.usd_cents), else_=0)
         self.cancelled = case((status == ContributionStatus.CANCELLED.value, Contribution.usd_cents), else_=0)
         self.received = case(
-            (status == ContributionStatus.PAID.value, at_least_committed),
+            (status == ContributionStatus.PAID.value, counted),
             (status == ContributionStatus.CANCELLED.value, 0),
             else_=received,
         )
@@ -223,6 +239,7 @@ def figures_query() -> Select:
             Gap.id, Gap.code, Gap.title, Gap.status,
             func.coalesce(Gap.revised_requirement_cents, Gap.original_requirement_cents),
             _total(m.funding), _total(m.pledged), _total(m.received), _total(m.written_off), _total(m.live),
+            _total(m.exchange_difference),
         )
         .outerjoin(Contribution, Contribution.gap_id == Gap.id)
         .group_by(Gap.id)

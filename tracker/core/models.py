@@ -148,19 +148,32 @@ class Gap(Base):
 
 
 class Donor(Base):
-    """Who gives. Names are unique regardless of case and stray spaces (``name_key``)."""
+    """Who gives. Names are unique regardless of case and stray spaces (``name_key``).
+
+    A donor merged into another (``merged_into_id``) keeps its row as an alias: its name still
+    finds the donor it was merged into, and it owns nothing any more.
+    """
 
     __tablename__ = "donor"
-    __table_args__ = (_one_of("type", DonorType),)
+    __table_args__ = (
+        _one_of("type", DonorType),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(20), default=DonorType.OTHER.value)
     country: Mapped[str | None] = mapped_column(String(2))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     contributions: Mapped[list[Contribution]] = relationship(back_populates="donor")
+    merged_into: Mapped[Donor | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Contribution(Base):
@@ -229,14 +242,20 @@ def _index_without_nulls_order(create: CreateIndex, compiler, **kw) -> str:
 
 
 class Payment(Base):
-    """Money received against a contribution, in the contribution's currency."""
+    """Money received against a contribution, in the contribution's currency.
+
+    A payment recorded by mistake is voided with a reason (``voided_at``), never deleted: it
+    stays on the record and counts 0 in every figure and in the matching of instalments.
+    """
 
     __tablename__ = "payment"
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("usd_cents >= 0", name="usd_not_negative"),
         CheckConstraint("rate > 0", name="rate_positive"),
-        Index(None, "contribution_id", "usd_cents"),  # what each contribution received, from the index alone
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="void_has_reason"),
+        # What each contribution received, in its currency and in US$, from the index alone.
+        Index(None, "contribution_id", "voided_at", "usd_cents", "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,9 +265,15 @@ class Payment(Base):
     rate: Mapped[Decimal] = mapped_column(Rate)
     usd_cents: Mapped[int] = mapped_column(BigInteger)
     reference: Mapped[str] = mapped_column(String(100), default="")
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     contribution: Mapped[Contribution] = relationship(back_populates="payments")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ExchangeRate(Base):
@@ -265,6 +290,18 @@ class ExchangeRate(Base):
     date: Mapped[date] = mapped_column(Date)
     units_per_usd: Mapped[Decimal] = mapped_column(Rate)
     source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class FormSubmission(Base):
+    """A form post that created something, by the one-time key its form carried: a second post
+    with the same key (Back and resubmit, a double click, a retry) finds it and creates nothing."""
+
+    __tablename__ = "form_submission"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SeedRun(Base):

@@ -64,7 +64,7 @@ def add_donors(session: Session, count: int) -> list[int]:
     existing = set(session.scalars(select(Donor.name_key).where(Donor.name_key.like("example donor %"))))
     _bulk(session, Donor.__table__, (
         dict(name=f"Example Donor {n:03d}", name_key=f"example donor {n:03d}", type=types[n % len(types)],
-             country=None, created_at=now)
+             country=None, version=1, created_at=now, updated_at=now)
         for n in range(1, count + 1) if f"example donor {n:03d}" not in existing
     ))
     return list(session.scalars(select(Donor.id).where(Donor.name_key.like("example donor %"))))
@@ -92,14 +92,15 @@ def _contribution_rows(count: int, gap_ids: list[int], donor_ids: list[int], rng
 def _add_payments(session: Session) -> None:
     """Paid example contributions received in full; every third committed one, half."""
     now = datetime.now(UTC)
-    columns = ["contribution_id", "date_received", "amount_minor", "rate", "usd_cents", "reference", "created_at"]
+    columns = ["contribution_id", "date_received", "amount_minor", "rate", "usd_cents", "reference", "version",
+               "created_at", "updated_at"]
     demo = Contribution.reference.like("DEMO-%")
     unpaid = ~Contribution.id.in_(select(Payment.contribution_id))
     full = select(Contribution.id, Contribution.decision_date, Contribution.amount_minor, Contribution.rate,
-                  Contribution.usd_cents, literal("DEMO"), literal(now)).where(
+                  Contribution.usd_cents, literal("DEMO"), literal(1), literal(now), literal(now)).where(
         demo, unpaid, Contribution.status == ContributionStatus.PAID.value)
     half = select(Contribution.id, Contribution.decision_date, Contribution.amount_minor // 2, Contribution.rate,
-                  Contribution.usd_cents // 2, literal("DEMO"), literal(now)).where(
+                  Contribution.usd_cents // 2, literal("DEMO"), literal(1), literal(now), literal(now)).where(
         demo, unpaid, Contribution.status == ContributionStatus.COMMITTED.value, Contribution.id % 3 == 0,
         Contribution.amount_minor > 1)
     for source in (full, half):
