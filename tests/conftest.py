@@ -7,6 +7,7 @@ fails under CI (``CI`` set), where a missing server must never pass unnoticed.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import secrets
@@ -171,24 +172,36 @@ def runner(app):
 
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+HIDDEN = re.compile(r'<input(?=[^>]*type="hidden")[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page (CSRF token, version, one-time key …), as a browser sends them."""
+    return {name: html.unescape(value) for name, value in HIDDEN.findall(page)}
 
 
 class FormClient:
-    """Posts forms the way a browser does: GET the page, take its CSRF token, POST."""
+    """Posts forms the way a browser does: GET the page, take its hidden fields (the CSRF
+    token, the version and one-time key the form carries), POST them with ``data``."""
 
     def __init__(self, client):
         self.client = client
 
-    def token(self, url: str) -> str:
+    def hidden(self, url: str) -> dict[str, str]:
         page = self.client.get(url)
         assert page.status_code == 200, (url, page.status_code)
-        found = CSRF.search(page.get_data(as_text=True))
-        assert found, f"no CSRF token on {url}"
-        return found.group(1)
+        found = hidden_fields(page.get_data(as_text=True))
+        assert "csrf_token" in found, f"no CSRF token on {url}"
+        return found
+
+    def token(self, url: str) -> str:
+        return self.hidden(url)["csrf_token"]
 
     def post(self, url: str, data: dict, follow_redirects: bool = False, token_from: str | None = None):
-        """POST ``data`` to ``url`` with the token of the page at ``token_from`` (default: ``url``)."""
-        return self.client.post(url, data={**data, "csrf_token": self.token(token_from or url)},
+        """POST ``data`` to ``url`` with the hidden fields of the page at ``token_from`` (default:
+        ``url``); ``data`` overrides them, and a value of None leaves that field out."""
+        sent = {**self.hidden(token_from or url), **data}
+        return self.client.post(url, data={k: v for k, v in sent.items() if v is not None},
                                 follow_redirects=follow_redirects)
 
 

@@ -7,6 +7,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from tracker.contributions import payments
 from tracker.contributions import rules as contributions
 from tracker.core.models import Contribution, Gap, Payment, User
 from tracker.donors import rules as donors
@@ -30,16 +31,16 @@ def add_contribution(session: Session, gap: Gap, amount: str, *, donor: str = "T
     entry = contributions.ContributionInput(
         donor=donors.find_or_add_donor(session, donor), status=status, amount=Decimal(amount), currency=currency,
         rate=None if rate is None else Decimal(rate), rate_date=None, decision_date=decision_date or date(2026, 1, 15),
-        reference=reference,
+        reference=reference, duplicate_confirmed=True,  # the duplicate rule has tests of its own
     )
     return contributions.record_contribution(session, gap, entry)
 
 
 def add_payment(session: Session, contribution: Contribution, amount: str, *, rate: str | None = None,
                 received: date = date(2026, 2, 1)) -> Payment:
-    entry = contributions.PaymentInput(date_received=received, amount=Decimal(amount),
-                                       rate=None if rate is None else Decimal(rate))
-    return contributions.record_payment(session, contribution, entry)
+    entry = payments.PaymentInput(date_received=received, amount=Decimal(amount),
+                                  rate=None if rate is None else Decimal(rate), duplicate_confirmed=True)
+    return payments.record_payment(session, contribution, entry)
 
 
 def add_schedule(session: Session, contribution: Contribution, count: int, frequency: str = "quarterly",

@@ -37,6 +37,8 @@ EXPECTED = {
     "contributions.edit": EDITORS,
     "contributions.cancel": EDITORS,
     "contributions.new_payment": EDITORS,
+    "contributions.edit_payment": EDITORS,
+    "contributions.void_payment": EDITORS,
     "donors.index": STAFF,
     "donors.show": DONOR_A_OWN,
     "api.gaps": dict(SIGNED_IN, anonymous=401),
@@ -70,8 +72,10 @@ def world(session):
     gap = factories.add_gap(session, "KHM-SME")
     own = factories.add_contribution(session, gap, "100.00", donor="Donor A")
     other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
+    paid_in = factories.add_payment(session, own, "10.00")
     session.commit()
-    return {"code": gap.code, "contribution_id": own.id, "donor_id": own.donor_id, "filename": "style.css",
+    return {"code": gap.code, "contribution_id": own.id, "payment_id": paid_in.id,
+            "donor_id": own.donor_id, "filename": "style.css",
             "reminder_id": 1, "name": "recompute", "token": "no-such-upload",
             "donor_a": own.donor_id, "donor_b": other.donor_id}
 

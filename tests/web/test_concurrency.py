@@ -23,7 +23,7 @@ import requests
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import CSRF
+from tests.conftest import CSRF, hidden_fields
 from tracker.core import db
 from tracker.core.figures import figures_of
 from tracker.core.models import Contribution, Donor
@@ -114,13 +114,13 @@ def _submit(base: str, code: str, post: Post, start: threading.Barrier) -> int:
             _sign_in(browser, base)
             page = browser.get(url, timeout=60)
             assert page.status_code == 200, (post.reference, page.status_code)
-            token = CSRF.search(page.text)
-            assert token, f"no CSRF token on {url}"
+            hidden = hidden_fields(page.text)
+            assert "csrf_token" in hidden, f"no CSRF token on {url}"
         except BaseException:
             start.abort()  # release the others rather than leave them waiting
             raise
         start.wait(timeout=60)
-        answer = browser.post(url, data={**post.form(), "csrf_token": token.group(1)},
+        answer = browser.post(url, data={**hidden, **post.form()},
                               allow_redirects=False, timeout=60)
         assert answer.status_code == 302, (post.reference, answer.status_code, answer.text[:2000])
         return answer.status_code

@@ -50,7 +50,8 @@ def test_a_recorded_commitment_reduces_the_shortfall_at_once(forms, client, sess
 
 def test_a_new_donor_typed_differently_is_the_same_donor(forms, session, gap):
     forms.post("/gaps/KHM-SME/contributions/new", GOOD)
-    forms.post("/gaps/KHM-SME/contributions/new", {**GOOD, "new_donor": "  government OF   japan "})
+    forms.post("/gaps/KHM-SME/contributions/new", {**GOOD, "new_donor": "  government OF   japan ",
+                                                    "reference": "JP-2026-02"})
     assert stored(session, Donor) == 1
     assert stored(session, Contribution) == 2
 
@@ -215,7 +216,9 @@ def test_saving_over_a_newer_version_is_refused_with_409(forms, session, commitm
     page = second.get_data(as_text=True)
     assert second.status_code == 409
     assert "changed by someone else" in page
-    assert 'value="999.00"' in page  # what they typed is still there to re-apply
+    # Both changed the amount: the form holds the one saved, theirs is shown beside it to choose again.
+    assert re.search(r'<tr class="clash">\s*<th scope="row">Amount</th>\s*<td>1100.00.*?<td>999.00', page, re.S)
+    assert 'name="amount" type="text" value="1100.00"' in page
     session.refresh(commitment)
     assert commitment.amount_minor == 110_000
 

@@ -88,6 +88,26 @@ def record_payment(browser, session, world):
             "Payment of 400.00 USD recorded.")
 
 
+def _payment(session, world):
+    made = factories.add_payment(session, world["contribution"], "100.00", received=contributions.today())
+    session.commit()
+    return made
+
+
+def correct_payment(browser, session, world):
+    payment = _payment(session, world)
+    fields = {"date_received": payment.date_received.isoformat(), "amount": "150.00", "rate": "", "reference": "",
+              "version": str(payment.version)}
+    return (browser.post(f"/payments/{payment.id}/edit", fields, follow_redirects=True),
+            f"Payment {payment.id} corrected.")
+
+
+def void_payment(browser, session, world):
+    payment = _payment(session, world)
+    return (browser.post(f"/payments/{payment.id}/void", {"reason": "Typed twice", "version": str(payment.version)},
+                         follow_redirects=True), f"Payment {payment.id} voided")
+
+
 def generate_schedule(browser, session, world):
     fields = {"count": "4", "frequency": "quarterly", "first_due_date": SOON, "version": _version(world)}
     return (browser.post(_contribution_url(world, "schedule"), fields, follow_redirects=True),
@@ -137,6 +157,7 @@ ACTIONS = {
     "gaps.new": create_gap, "gaps.edit": edit_gap,
     "contributions.new": record_contribution, "contributions.edit": edit_contribution,
     "contributions.cancel": cancel_contribution, "contributions.new_payment": record_payment,
+    "contributions.edit_payment": correct_payment, "contributions.void_payment": void_payment,
     "schedules.generate": generate_schedule, "schedules.typed": type_schedule, "schedules.write_off": write_off,
     "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
     "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,

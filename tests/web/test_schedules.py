@@ -34,9 +34,9 @@ def plan(commitment, **fields) -> dict:
 
 
 def post_typed(forms, commitment, lines: str):
-    """The typed form lives on the schedule page, which carries its token."""
-    data = {"lines": lines, "version": str(commitment.version), "csrf_token": forms.token(url(commitment))}
-    return forms.client.post(url(commitment, "schedule/typed"), data=data)
+    """The typed form lives on the schedule page, which carries its hidden fields."""
+    return forms.post(url(commitment, "schedule/typed"), {"lines": lines, "version": str(commitment.version)},
+                      token_from=url(commitment))
 
 
 def instalment_amounts(session) -> list[int]:
@@ -100,10 +100,10 @@ def test_typed_instalments_are_saved_in_date_order(forms, session, commitment):
 
 
 def test_a_plan_saved_over_a_newer_version_is_refused_with_409(forms, session, commitment):
-    token = forms.token(url(commitment))
+    tab_a, tab_b = forms.hidden(url(commitment)), forms.hidden(url(commitment))  # two tabs, one version
     stale = plan(commitment)
-    assert forms.client.post(url(commitment), data={**stale, "csrf_token": token}).status_code == 302
-    response = forms.client.post(url(commitment), data={**stale, "count": "2", "csrf_token": token})
+    assert forms.client.post(url(commitment), data={**tab_a, **stale}).status_code == 302
+    response = forms.client.post(url(commitment), data={**tab_b, **stale, "count": "2"})
     assert response.status_code == 409
     assert "changed by someone else" in response.get_data(as_text=True)
     assert instalment_amounts(session) == [25000] * 4
@@ -114,8 +114,7 @@ def test_a_pledge_gets_no_schedule(forms, session, commitment):
     session.commit()
     page = forms.client.get(url(pledge)).get_data(as_text=True)
     assert "Generate instalments" not in page
-    token = forms.token(url(commitment))
-    response = forms.client.post(url(pledge), data={**plan(pledge), "csrf_token": token})
+    response = forms.post(url(pledge), plan(pledge), token_from=url(commitment))
     assert response.status_code == 400 and "Only a committed contribution" in response.get_data(as_text=True)
 
 

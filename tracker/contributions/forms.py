@@ -1,18 +1,25 @@
-"""The forms that record, edit and cancel contributions and record payments."""
+"""The forms that record, edit and cancel contributions and record, correct and void payments.
+
+Each comes in its creating shape (a one-time key, the duplicate tick) or its editing shape (the
+version it began from); see ``tracker.web.saving``.
+"""
 from __future__ import annotations
 
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from tracker.core.models import ContributionStatus, DonorType
 from tracker.web.forms import (
     COUNTRIES,
     CURRENCY_CHOICES,
+    Creating,
     CurrencyAmountMixin,
     Form,
+    Limit,
+    Versioned,
     date_field,
+    duplicate_field,
     options,
-    version_field,
 )
 
 RECORDABLE = options((s.value, s.value.capitalize()) for s in ContributionStatus if s != ContributionStatus.CANCELLED)
@@ -20,7 +27,7 @@ RECORDABLE = options((s.value, s.value.capitalize()) for s in ContributionStatus
 
 class ContributionForm(CurrencyAmountMixin, Form):
     donor_id = SelectField("Donor", choices=[], validate_choice=False)
-    new_donor = StringField("New donor's name", validators=[Length(max=200)])
+    new_donor = StringField("New donor's name", validators=[Limit(200)])
     donor_type = SelectField("New donor's type", choices=options((t.value, t.value.capitalize()) for t in DonorType))
     donor_country = SelectField("New donor's country", choices=[SelectChoice("", "—"), *COUNTRIES],
                                 validate_choice=False)
@@ -31,9 +38,8 @@ class ContributionForm(CurrencyAmountMixin, Form):
     status = SelectField("Status", choices=RECORDABLE, default=ContributionStatus.PLEDGED.value,
                          validate_choice=False)
     decision_date = date_field("Decision date")
-    reference = StringField("Agreement reference", validators=[Length(max=100)])
-    note = TextAreaField("Note", validators=[Length(max=5000)])
-    version = version_field()
+    reference = StringField("Agreement reference", validators=[Limit(100)])
+    note = TextAreaField("Note", validators=[Limit(5000)])
 
     def currency_code(self) -> str:
         return self.currency.data
@@ -45,11 +51,19 @@ class ContributionForm(CurrencyAmountMixin, Form):
             raise ValidationError("Pick a donor from the list.")
 
 
+class NewContributionForm(Creating, ContributionForm):
+    confirm_duplicate = duplicate_field("contribution")
+
+
+class EditContributionForm(Versioned, ContributionForm):
+    pass
+
+
 class PaymentForm(CurrencyAmountMixin, Form):
     date_received = date_field("Date received", required=True)
     amount = StringField("Amount")
     rate = StringField("Exchange rate (units per US$)")
-    reference = StringField("Payment reference", validators=[Length(max=100)])
+    reference = StringField("Payment reference", validators=[Limit(100)])
 
     def __init__(self, currency: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +76,19 @@ class PaymentForm(CurrencyAmountMixin, Form):
         return None
 
 
-class CancelForm(Form):
+class NewPaymentForm(Creating, PaymentForm):
+    confirm_duplicate = duplicate_field("payment")
+
+
+class EditPaymentForm(Versioned, PaymentForm):
+    pass
+
+
+class CancelForm(Versioned, Form):
     reason = TextAreaField("Reason for cancelling", validators=[InputRequired("Say why the contribution is cancelled."),
-                                                                Length(max=2000)])
-    version = version_field()
+                                                                Limit(2000)])
+
+
+class VoidPaymentForm(Versioned, Form):
+    reason = TextAreaField("Reason for voiding", validators=[InputRequired("Say why the payment is voided."),
+                                                             Limit(2000)])

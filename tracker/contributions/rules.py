@@ -1,10 +1,15 @@
-"""Recording, editing, cancelling and writing off contributions, recording payments against
-them, and giving them payment schedules (the instalment rules are in tracker.schedules.instalments).
+"""Recording, editing, cancelling and writing off contributions, and giving them payment
+schedules (the instalment rules are in tracker.schedules.instalments; payments are in
+tracker.contributions.payments).
 
 These functions check the ledger's rules, flush, and leave the commit to the caller, so
 that a form post, an import of many rows or a job is one transaction. Those that change
 money or instalments lock the contribution's row first, so that a payment and an edit
 arriving together queue instead of matching payments against a half-changed schedule.
+
+The same rules hold for the forms, the import, the CLI and the API, because all of them
+come here: nothing changes money on a closed gap, a written-off contribution's amount,
+currency, rate and status are fixed, and a likely duplicate is stored only when confirmed.
 """
 from __future__ import annotations
 
@@ -16,10 +21,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker.contributions import duplicates
 from tracker.contributions.rates import resolve_rate
 from tracker.core import audit, money
-from tracker.core.errors import EditConflict, InvalidInput
-from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, InstalmentStatus, Payment, WriteOff
+from tracker.core.errors import EditConflict, InvalidInput, LikelyDuplicate
+from tracker.core.models import (
+    Contribution,
+    ContributionStatus,
+    Donor,
+    Gap,
+    GapStatus,
+    InstalmentStatus,
+    Payment,
+    WriteOff,
+)
 from tracker.schedules import instalments
 
 EARLIEST = date(1990, 1, 1)
@@ -39,14 +54,7 @@ class ContributionInput:
     decision_date: date | None = None
     reference: str = ""
     note: str = ""
-
-
-@dataclass(frozen=True)
-class PaymentInput:
-    date_received: date
-    amount: Decimal
-    rate: Decimal | None  # None: take the rate on file for the date received
-    reference: str = ""
+    duplicate_confirmed: bool = False  # the person has seen the likely duplicate and records it anyway
 
 
 def today() -> date:
@@ -64,6 +72,21 @@ def check_date(field: str, label: str, day: date | None) -> None:
         raise InvalidInput(field, f"The {label} cannot be in the future.")
     if day < EARLIEST:
         raise InvalidInput(field, f"The {label} cannot be before {EARLIEST.year}.")
+
+
+def check_gap_open(gap: Gap) -> None:
+    """Money on a closed gap is settled: nothing is recorded or changed on it until it is reopened."""
+    if gap.status == GapStatus.CLOSED:
+        raise InvalidInput(None, f"The funding gap {gap.code} is closed; reopen it (Edit gap, status open) "
+                                 "to record or change money on it.")
+
+
+def priced_usd(field: str, amount: Decimal, rate: Decimal) -> int:
+    """US cents of ``amount`` at ``rate``, refused beside ``field`` beyond what a record may hold."""
+    try:
+        return money.usd_cents(amount, rate)
+    except money.MoneyError as error:
+        raise InvalidInput(field, str(error)) from None
 
 
 def _check_status(status: str) -> None:
@@ -84,13 +107,37 @@ def _priced(session: Session, entry: ContributionInput) -> tuple[int, Decimal, d
     except money.MoneyError as error:
         raise InvalidInput("amount", str(error)) from None
     rate = resolve_rate(session, code, entry.rate, rate_date)
-    return minor, rate, rate_date, money.usd_cents(entry.amount, rate)
+    return minor, rate, rate_date, priced_usd("amount", entry.amount, rate)
+
+
+def _check_not_duplicate(session: Session, gap: Gap, entry: ContributionInput, minor: int) -> None:
+    if entry.duplicate_confirmed or entry.donor.id is None:
+        return
+    match = duplicates.matching_contribution(
+        session, gap_id=gap.id, donor_id=entry.donor.id, amount_minor=minor, currency=entry.currency,
+        reference=entry.reference, decision_date=entry.decision_date,
+    )
+    if match is not None:
+        raise LikelyDuplicate(
+            f"This looks like contribution No. {match.id} ({match.donor.name}, "
+            f"{money.format_minor(match.amount_minor, match.currency)}, {_dated(match.decision_date)}, "
+            f"reference {match.reference or 'none'}), "
+            f"recorded by {audit.created_by(session, 'contribution', match.id)} on {match.created_at:%Y-%m-%d}. "
+            "Nothing was saved. If this is a second, separate contribution, confirm and save again."
+        )
+
+
+def _dated(day: date | None) -> str:
+    return f"decided {day.isoformat()}" if day else "no decision date"
 
 
 def record_contribution(session: Session, gap: Gap, entry: ContributionInput) -> Contribution:
-    """Add a pledge, commitment or paid contribution to ``gap``."""
+    """Add a pledge, commitment or paid contribution to ``gap``, unless it looks like one
+    already there and the person has not confirmed it (``LikelyDuplicate``)."""
+    check_gap_open(gap)
     _check_status(entry.status)
     minor, rate, rate_date, cents = _priced(session, entry)
+    _check_not_duplicate(session, gap, entry, minor)
     contribution = Contribution(
         gap=gap, donor=entry.donor, status=entry.status, amount_minor=minor,
         currency=entry.currency.upper(), rate=rate, rate_date=rate_date, usd_cents=cents,
@@ -102,9 +149,10 @@ def record_contribution(session: Session, gap: Gap, entry: ContributionInput) ->
 
 
 def received_minor(session: Session, contribution: Contribution) -> int:
-    """What has arrived against ``contribution``, in its currency's minor units."""
+    """What has arrived against ``contribution``, in its currency's minor units (voided payments aside)."""
     return session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(Payment.contribution_id == contribution.id)
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .where(Payment.contribution_id == contribution.id, Payment.voided_at.is_(None))
     )
 
 
@@ -121,9 +169,15 @@ def _flush_guarded(session: Session, contribution: Contribution) -> None:
         raise EditConflict(f"Contribution {contribution.id}") from None
 
 
-def _lock(session: Session, contribution: Contribution) -> None:
+def lock(session: Session, contribution: Contribution) -> None:
     """Reload the contribution under a row lock (FOR UPDATE; SQLite's write lock is already held)."""
     session.refresh(contribution, with_for_update=True)
+
+
+def touch(contribution: Contribution) -> None:
+    """Give the contribution a new version for a change to what hangs from it (payments,
+    instalments, write-off), so an edit form opened before it answers 409."""
+    contribution.updated_at = datetime.now(UTC)
 
 
 def edit_contribution(
@@ -133,10 +187,11 @@ def edit_contribution(
 
     A new amount (or currency) rebuilds the instalments that have received nothing.
     """
-    _lock(session, contribution)
+    lock(session, contribution)
     _check_version(contribution, expected_version)
     if contribution.status == ContributionStatus.CANCELLED:
         raise InvalidInput(None, "A cancelled contribution cannot be edited.")
+    check_gap_open(contribution.gap)
     _check_status(entry.status)
     received = received_minor(session, contribution)
     if received > 0 and entry.currency.upper() != contribution.currency:
@@ -152,6 +207,9 @@ def edit_contribution(
         raise InvalidInput("amount", "The unpaid rest was written off, so the amount can no longer change.")
     if contribution.write_off is not None and status_changed:
         raise InvalidInput("status", "The unpaid rest was written off, so the status can no longer change.")
+    if contribution.write_off is not None and rate != contribution.rate:
+        raise InvalidInput("rate", f"The unpaid rest was written off at {money.format_rate(contribution.rate)}, "
+                                   "so the rate can no longer change.")
     contribution.donor = entry.donor
     contribution.status = entry.status
     contribution.amount_minor = minor
@@ -182,7 +240,9 @@ def why_not_cancellable(session: Session, contribution: Contribution) -> str | N
 
 def cancel_contribution(session: Session, contribution: Contribution, reason: str, expected_version: int) -> None:
     """Cancel with a reason. The row stays, with its history; it counts 0 in every figure."""
+    lock(session, contribution)
     _check_version(contribution, expected_version)
+    check_gap_open(contribution.gap)
     refusal = why_not_cancellable(session, contribution)
     if refusal:
         raise InvalidInput(None, refusal)
@@ -196,44 +256,15 @@ def cancel_contribution(session: Session, contribution: Contribution, reason: st
     instalments.close_open(session, contribution, InstalmentStatus.CANCELLED)
 
 
-def record_payment(session: Session, contribution: Contribution, entry: PaymentInput) -> Payment:
-    """Record money received. A pledge that receives money becomes committed; a contribution
-    whose payments reach its amount becomes paid; instalments are filled oldest first."""
-    _lock(session, contribution)
-    if contribution.status == ContributionStatus.CANCELLED:
-        raise InvalidInput(None, "This contribution is cancelled; a payment cannot be recorded against it.")
-    check_date("date_received", "date received", entry.date_received)
-    try:
-        minor = money.to_minor(entry.amount, contribution.currency)
-    except money.MoneyError as error:
-        raise InvalidInput("amount", str(error)) from None
-    rate = resolve_rate(session, contribution.currency, entry.rate, entry.date_received)
-    payment = Payment(
-        contribution=contribution, date_received=entry.date_received, amount_minor=minor,
-        rate=rate, usd_cents=money.usd_cents(entry.amount, rate), reference=entry.reference.strip(),
-    )
-    session.add(payment)
-    session.flush()
-    received = received_minor(session, contribution)
-    if received >= contribution.amount_minor:
-        contribution.status = ContributionStatus.PAID.value
-    elif contribution.status == ContributionStatus.PLEDGED:
-        contribution.status = ContributionStatus.COMMITTED.value
-    _flush_guarded(session, contribution)
-    if contribution.instalments:
-        instalments.match_payments(session, contribution, received, today())
-    return payment
-
-
 def set_schedule(session: Session, contribution: Contribution, plan: instalments.Plan, expected_version: int) -> None:
     """Give a committed contribution instalments, or re-plan those that have received nothing.
 
     The contribution gets a new version, so two people re-planning it at once cannot both win.
     """
-    _lock(session, contribution)
+    lock(session, contribution)
     _check_version(contribution, expected_version)
     instalments.set_plan(session, contribution, plan, received_minor(session, contribution), today())
-    contribution.updated_at = datetime.now(UTC)
+    touch(contribution)
     _flush_guarded(session, contribution)
 
 
@@ -244,8 +275,9 @@ def write_off(session: Session, contribution: Contribution, reason: str, expecte
     contribution's own frozen rate); its open instalments are marked written off. Money that
     still arrives later is received and counted as usual.
     """
-    _lock(session, contribution)
+    lock(session, contribution)
     _check_version(contribution, expected_version)
+    check_gap_open(contribution.gap)
     if contribution.status != ContributionStatus.COMMITTED:
         raise InvalidInput(None, "Only a committed contribution can be written off; "
                                  f"this one is {contribution.status}.")
@@ -259,7 +291,7 @@ def write_off(session: Session, contribution: Contribution, reason: str, expecte
     given_up = WriteOff(amount_minor=rest, reason=reason.strip(),
                         usd_cents=money.usd_cents(money.from_minor(rest, contribution.currency), contribution.rate))
     contribution.write_off = given_up
-    contribution.updated_at = datetime.now(UTC)
+    touch(contribution)
     _flush_guarded(session, contribution)
     instalments.close_open(session, contribution, InstalmentStatus.WRITTEN_OFF)
     return given_up

@@ -3,11 +3,20 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker.contributions import listings, rules
-from tracker.contributions.forms import CancelForm, ContributionForm, PaymentForm
+from tracker.contributions import listings, payments, rules
+from tracker.contributions.forms import (
+    CancelForm,
+    ContributionForm,
+    EditContributionForm,
+    EditPaymentForm,
+    NewContributionForm,
+    NewPaymentForm,
+    PaymentForm,
+    VoidPaymentForm,
+)
 from tracker.contributions.rates import latest_rates, rate_on
 from tracker.core import audit, money
-from tracker.core.models import Contribution
+from tracker.core.models import Contribution, Payment
 from tracker.donors import rules as donors
 from tracker.gaps.views import gap_or_404
 from tracker.web import session
@@ -27,10 +36,20 @@ def contribution_or_404(contribution_id: int) -> Contribution:
     return found
 
 
-def _contribution_form(**kwargs) -> ContributionForm:
-    form = ContributionForm(**kwargs)
+def _with_donors(form):
     form.donor_id.choices = options([("", "— New donor (type the name below) —"), *donors.donor_choices(session())])
     return form
+
+
+def _edit_form(contribution: Contribution, **kwargs) -> EditContributionForm:
+    """The edit form filled from the contribution as it is now (a post's values over it)."""
+    return _with_donors(EditContributionForm(data={
+        "donor_id": str(contribution.donor_id), "status": contribution.status, "currency": contribution.currency,
+        "amount": str(money.from_minor(contribution.amount_minor, contribution.currency)),
+        "rate": money.format_rate(contribution.rate), "rate_date": contribution.rate_date,
+        "decision_date": contribution.decision_date, "reference": contribution.reference,
+        "note": contribution.note, "version": contribution.version,
+    }, **kwargs))
 
 
 @bp.get("/contributions")
@@ -76,22 +95,30 @@ def _entry(form: ContributionForm) -> rules.ContributionInput:
         donor=donor, status=form.status.data, amount=form.amount_value, currency=form.currency.data.upper(),
         rate=form.rate_value, rate_date=form.rate_date.data, decision_date=form.decision_date.data,
         reference=form.reference.data or "", note=form.note.data or "",
+        duplicate_confirmed=bool(getattr(form, "confirm_duplicate", None) and form.confirm_duplicate.data),
     )
+
+
+def _shown(contribution: Contribution) -> str:
+    return url_for("contributions.show", contribution_id=contribution.id)
 
 
 @bp.route("/gaps/<code>/contributions/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new(code: str):
     gap = gap_or_404(code)
-    form = _contribution_form()
-    save = Save(form)
-    if form.validate_on_submit():
+    form = _with_donors(NewContributionForm())
+    save = Save(form, creates="contribution")
+    if form.validate_on_submit() and not save.repeated():
         with save:
             contribution = rules.record_contribution(session(), gap, _entry(form))
+            save.created(contribution)
         if save.done:
             flash(f"Contribution of {money.format_amount(form.amount_value, contribution.currency)} "
                   f"{contribution.currency} from {contribution.donor.name} recorded.", "success")
             return redirect(url_for("gaps.show", code=gap.code))
+    if save.earlier:
+        return save.land_on_earlier(url_for("contributions.show", contribution_id=save.earlier.record_id))
     return _contribution_page(save, gap=gap, contribution=None)
 
 
@@ -99,15 +126,11 @@ def new(code: str):
 @allow(EDITORS)
 def edit(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
-    form = _contribution_form(obj=contribution)
-    save = Save(form, record=contribution)
-    if not form.is_submitted():
-        form.donor_id.data = str(contribution.donor_id)
-        form.amount.data = str(money.from_minor(contribution.amount_minor, contribution.currency))
-        form.rate.data = str(contribution.rate)
-    elif form.validate():
+    form = _edit_form(contribution)
+    save = Save(form, record=contribution, current=lambda: _edit_form(contribution, formdata=None))
+    if form.validate_on_submit():
         with save:
-            rules.edit_contribution(session(), contribution, _entry(form), int(form.version.data or 0))
+            rules.edit_contribution(session(), contribution, _entry(form), int(form.version.data))
         if save.done:
             flash(f"Contribution {contribution.id} saved.", "success")
             return redirect(url_for("gaps.show", code=contribution.gap.code))
@@ -119,10 +142,10 @@ def edit(contribution_id: int):
 def cancel(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = CancelForm(obj=contribution)
-    save = Save(form, record=contribution)
+    save = Save(form, record=contribution, current=lambda: CancelForm(obj=contribution, formdata=None))
     if form.validate_on_submit():
         with save:
-            rules.cancel_contribution(session(), contribution, form.reason.data, int(form.version.data or 0))
+            rules.cancel_contribution(session(), contribution, form.reason.data, int(form.version.data))
         if save.done:
             flash(f"Contribution {contribution.id} cancelled.", "success")
             return redirect(url_for("gaps.show", code=contribution.gap.code))
@@ -130,23 +153,77 @@ def cancel(contribution_id: int):
     return save.page("contributions/cancel_form.html", contribution=contribution, refusal=refusal)
 
 
+def _payment_entry(form: PaymentForm) -> payments.PaymentInput:
+    return payments.PaymentInput(
+        date_received=form.date_received.data, amount=form.amount_value, rate=form.rate_value,
+        reference=form.reference.data or "",
+        duplicate_confirmed=bool(getattr(form, "confirm_duplicate", None) and form.confirm_duplicate.data),
+    )
+
+
 @bp.route("/contributions/<int:contribution_id>/payments/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new_payment(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
-    form = PaymentForm(contribution.currency, data={"date_received": rules.today()})
-    save = Save(form)
+    form = NewPaymentForm(contribution.currency, data={"date_received": rules.today()})
+    save = Save(form, creates="payment")
     if not form.is_submitted() and contribution.currency != "USD":
         known = rate_on(session(), contribution.currency, rules.today())
         form.rate.data = str(known) if known is not None else ""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not save.repeated():
         with save:
-            rules.record_payment(session(), contribution, rules.PaymentInput(
-                date_received=form.date_received.data, amount=form.amount_value, rate=form.rate_value,
-                reference=form.reference.data or "",
-            ))
+            save.created(payments.record_payment(session(), contribution, _payment_entry(form)))
         if save.done:
             flash(f"Payment of {money.format_amount(form.amount_value, contribution.currency)} "
                   f"{contribution.currency} recorded.", "success")
-            return redirect(url_for("gaps.show", code=contribution.gap.code))
-    return save.page("contributions/payment_form.html", contribution=contribution)
+            return redirect(_shown(contribution))
+    if save.earlier:
+        return save.land_on_earlier(_shown(contribution))
+    return save.page("contributions/payment_form.html", contribution=contribution, payment=None)
+
+
+def payment_or_404(payment_id: int) -> Payment:
+    found = session().get(Payment, payment_id)
+    if found is None:
+        abort(404, description=f"There is no payment number {payment_id}.")
+    return found
+
+
+def _edit_payment_form(payment: Payment, **kwargs) -> EditPaymentForm:
+    """The correction form filled from the payment as it is now (a post's values over it)."""
+    currency = payment.contribution.currency
+    return EditPaymentForm(currency, data={
+        "date_received": payment.date_received, "amount": str(money.from_minor(payment.amount_minor, currency)),
+        "rate": money.format_rate(payment.rate), "reference": payment.reference, "version": payment.version,
+    }, **kwargs)
+
+
+@bp.route("/payments/<int:payment_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit_payment(payment_id: int):
+    payment = payment_or_404(payment_id)
+    contribution = payment.contribution
+    form = _edit_payment_form(payment)
+    save = Save(form, record=payment, current=lambda: _edit_payment_form(payment, formdata=None))
+    if form.validate_on_submit():
+        with save:
+            payments.edit_payment(session(), payment, _payment_entry(form), int(form.version.data))
+        if save.done:
+            flash(f"Payment {payment.id} corrected.", "success")
+            return redirect(_shown(contribution))
+    return save.page("contributions/payment_form.html", contribution=contribution, payment=payment)
+
+
+@bp.route("/payments/<int:payment_id>/void", methods=["GET", "POST"])
+@allow(EDITORS)
+def void_payment(payment_id: int):
+    payment = payment_or_404(payment_id)
+    form = VoidPaymentForm(obj=payment)
+    save = Save(form, record=payment, current=lambda: VoidPaymentForm(obj=payment, formdata=None))
+    if form.validate_on_submit():
+        with save:
+            payments.void_payment(session(), payment, form.reason.data, int(form.version.data))
+        if save.done:
+            flash(f"Payment {payment.id} voided; it stays on the record and counts 0.", "success")
+            return redirect(_shown(payment.contribution))
+    return save.page("contributions/void_payment_form.html", payment=payment)

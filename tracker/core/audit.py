@@ -143,6 +143,15 @@ def history(session: Session, record_type: str, record_id: int) -> list[AuditEnt
     ))
 
 
+def created_by(session: Session, record_type: str, record_id: int) -> str:
+    """Who created a record, as the trail names them ("unknown" for records older than the trail)."""
+    actor = session.scalar(
+        select(AuditEntry.actor).where(AuditEntry.record_type == record_type, AuditEntry.record_id == record_id,
+                                       AuditEntry.action == "create").order_by(AuditEntry.id).limit(1)
+    )
+    return actor or "unknown"
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     """What /admin/audit narrows the trail to; every part optional."""

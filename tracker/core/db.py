@@ -48,11 +48,13 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 
 def bind(engine: Engine) -> None:
-    """Point the shared session factory at ``engine`` and attach the audit trail to it."""
-    from tracker.core import audit
+    """Point the shared session factory at ``engine`` and attach the audit trail and the
+    length check to it."""
+    from tracker.core import audit, limits
 
     SessionFactory.configure(bind=engine)
     audit.register(SessionFactory)
+    limits.register(SessionFactory)
 
 
 def current_engine() -> Engine:

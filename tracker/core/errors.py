@@ -21,3 +21,13 @@ class EditConflict(Exception):
             f"{what} was changed by someone else while you were editing it. "
             "Nothing was saved: review the current values and make your change again."
         )
+
+
+class LikelyDuplicate(Exception):
+    """What is being recorded matches a live record already there (see
+    ``tracker.contributions.duplicates``); it is stored only once the person confirms it is a
+    second, real one. The message names the match."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

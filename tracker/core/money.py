@@ -33,6 +33,12 @@ MAX_DIGITS = 15
 RATE_PLACES = 10
 #: Rates at or above this many units per US$ are typing errors (no currency trades near it).
 RATE_CEILING = Decimal(10) ** 8
+#: Rates below this many units per US$ are typing errors too: no currency is worth US$ 10,000.
+RATE_FLOOR = Decimal("0.0001")
+#: The largest US$ value one record (a contribution, a payment, a requirement) may carry:
+#: US$ 100 billion, far above any single aid flow. At it, a SUM of 922,000 records still fits
+#: the 64-bit integers both databases add up exactly (SQLite raises "integer overflow" beyond).
+MAX_USD_CENTS = 10**13
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 CENT = Decimal("0.01")
 
@@ -116,6 +122,8 @@ def parse_rate(text: str | None) -> Decimal:
         raise MoneyError(f"An exchange rate has at most {RATE_PLACES} decimal places.")
     if value >= RATE_CEILING:
         raise MoneyError(f"An exchange rate of {RATE_CEILING:,} or more units per US$ is not plausible.")
+    if value < RATE_FLOOR:
+        raise MoneyError(f"An exchange rate below {RATE_FLOOR} units per US$ is not plausible.")
     return value
 
 
@@ -137,6 +145,9 @@ def usd_cents(amount: Decimal, rate: Decimal) -> int:
     """US cents for ``amount`` at ``rate`` units per US$, by the module's one rounding rule."""
     if rate <= 0:
         raise MoneyError("The exchange rate must be more than zero.")
+    if amount / rate > usd(MAX_USD_CENTS):
+        raise MoneyError(f"At this rate the amount is worth more than US$ {usd(MAX_USD_CENTS):,.0f}, "
+                         "the most one record may hold; check the amount and the rate.")
     return int((amount / rate).quantize(CENT, rounding=ROUND_HALF_EVEN).scaleb(2))
 
 
@@ -156,6 +167,11 @@ def format_amount(value: Decimal, code: str = "USD") -> str:
     """``value`` with thousands separators and the currency's places, e.g. '15,000,000.00'."""
     places = currency(code).exponent
     return f"{value:,.{places}f}"
+
+
+def format_minor(minor: int, code: str) -> str:
+    """Minor units as people read them in a sentence, e.g. '1,000.00 EUR'."""
+    return f"{format_amount(from_minor(minor, code), code)} {currency(code).code}"
 
 
 def format_rate(rate: Decimal) -> str:

@@ -4,30 +4,37 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.core import money
 from tracker.core.models import GapStatus
-from tracker.web.forms import COUNTRIES, Form, date_field, options, version_field
+from tracker.web.forms import COUNTRIES, Creating, Form, Limit, Versioned, date_field, options
 
 
 class GapForm(Form):
-    code = StringField("Code", validators=[InputRequired("Enter a short code, e.g. KHM-AGRI."), Length(max=20)])
-    title = StringField("Title", validators=[InputRequired("Enter the gap's title."), Length(max=300)])
+    code = StringField("Code", validators=[InputRequired("Enter a short code, e.g. KHM-AGRI."), Limit(20)])
+    title = StringField("Title", validators=[InputRequired("Enter the gap's title."), Limit(300)])
     country = SelectField("Country", choices=COUNTRIES, default="KH", validate_choice=False)
-    programme = StringField("Programme", validators=[InputRequired("Enter the programme."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=10000)])
+    programme = StringField("Programme", validators=[InputRequired("Enter the programme."), Limit(200)])
+    description = TextAreaField("Description", validators=[Limit(10000)])
     requirement = StringField("Requirement (US$)")
     impact_count = IntegerField("Impact target", validators=[Optional(), NumberRange(min=0)])
-    impact_unit = StringField("Impact unit (e.g. workers)", validators=[Length(max=60)])
-    impact_indicator = TextAreaField("Impact indicator", validators=[Length(max=2000)])
+    impact_unit = StringField("Impact unit (e.g. workers)", validators=[Limit(60)])
+    impact_indicator = TextAreaField("Impact indicator", validators=[Limit(2000)])
     period_start = date_field("Period start")
     period_end = date_field("Period end")
     status = SelectField("Status", choices=options((s.value, s.value.capitalize()) for s in GapStatus),
                          validate_choice=False)
-    version = version_field()
 
     requirement_value: Decimal | None = None
 
     def validate_requirement(self, field):
         self.requirement_value = self.parsed("requirement", money.parse_amount, "USD")
+
+
+class NewGapForm(Creating, GapForm):
+    pass
+
+
+class EditGapForm(Versioned, GapForm):
+    pass

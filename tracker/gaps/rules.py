@@ -18,6 +18,8 @@ from tracker.core.listing import Sort, SortColumn, Sorting
 from tracker.core.models import Gap, GapStatus
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
+#: The largest impact target (people, workers …): a hundred times the world's population.
+MAX_IMPACT = 10**12
 
 #: The sortable columns of the dashboard's table. It lists ``tracker.core.figures.GapFigures``, one
 #: aggregated row per gap already in memory, so it is sorted there, never re-added.
@@ -71,8 +73,12 @@ def _checked(session: Session, entry: GapInput, gap: Gap | None) -> str:
         raise InvalidInput("country", "Choose a country.")
     if entry.requirement_usd < 0:
         raise InvalidInput("requirement", "The requirement cannot be negative.")
+    if entry.requirement_usd > money.usd(money.MAX_USD_CENTS):
+        raise InvalidInput("requirement", f"A requirement is at most US$ {money.usd(money.MAX_USD_CENTS):,.0f}.")
     if entry.impact_count is not None and entry.impact_count < 0:
         raise InvalidInput("impact_count", "The impact target cannot be negative.")
+    if entry.impact_count is not None and entry.impact_count > MAX_IMPACT:
+        raise InvalidInput("impact_count", f"An impact target is at most {MAX_IMPACT:,}.")
     if entry.period_start and entry.period_end and entry.period_end < entry.period_start:
         raise InvalidInput("period_end", "The period cannot end before it starts.")
     if entry.status not in {s.value for s in GapStatus}:

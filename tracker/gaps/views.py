@@ -5,8 +5,9 @@ from tracker.contributions.listings import SORTING, contribution_lines, count_co
 from tracker.core import audit, money
 from tracker.core.figures import Totals, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
+from tracker.core.models import Gap
 from tracker.gaps import rules, snapshots
-from tracker.gaps.forms import GapForm
+from tracker.gaps.forms import EditGapForm, GapForm, NewGapForm
 from tracker.gaps.shortfalls import shortfall_chart
 from tracker.gaps.trend import trend
 from tracker.web import session
@@ -69,28 +70,35 @@ def _entry(form: GapForm) -> rules.GapInput:
 @bp.route("/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new():
-    form = GapForm()
-    save = Save(form)
-    if form.validate_on_submit():
+    form = NewGapForm()
+    save = Save(form, creates="gap")
+    if form.validate_on_submit() and not save.repeated():
         with save:
             gap = rules.create_gap(session(), _entry(form))
+            save.created(gap)
         if save.done:
             flash(f"Gap {gap.code} created.", "success")
             return redirect(url_for("gaps.show", code=gap.code))
+    if save.earlier:
+        return save.land_on_earlier(url_for("gaps.show", code=session().get(Gap, save.earlier.record_id).code))
     return save.page("gaps/gap_form.html", gap=None)
+
+
+def _edit_form(gap: Gap, **kwargs) -> EditGapForm:
+    """The edit form filled from the gap as it is now (a post's values over it)."""
+    return EditGapForm(obj=gap, requirement=money.format_amount(money.usd(gap.requirement_cents)).replace(",", ""),
+                       **kwargs)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
 @allow(EDITORS)
 def edit(code: str):
     gap = gap_or_404(code)
-    form = GapForm(obj=gap)
-    save = Save(form, record=gap)
-    if not form.is_submitted():
-        form.requirement.data = money.format_amount(money.usd(gap.requirement_cents)).replace(",", "")
-    elif form.validate():
+    form = _edit_form(gap)
+    save = Save(form, record=gap, current=lambda: _edit_form(gap, formdata=None))
+    if form.validate_on_submit():
         with save:
-            rules.update_gap(session(), gap, _entry(form), int(form.version.data or 0))
+            rules.update_gap(session(), gap, _entry(form), int(form.version.data))
         if save.done:
             flash(f"Gap {gap.code} saved.", "success")
             return redirect(url_for("gaps.show", code=gap.code))

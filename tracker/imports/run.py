@@ -147,7 +147,7 @@ def _record(session: Session, lookups: _Lookups, entry: Entry, mapping: Mapping)
             contribution = record_contribution(session, lookups.open_gap(entry.gap_code), ContributionInput(
                 donor=donor, status=entry.status, amount=entry.amount, currency=entry.currency, rate=entry.rate,
                 rate_date=entry.rate_date, decision_date=entry.decision_date, reference=entry.reference,
-                note=entry.note,
+                note=entry.note, duplicate_confirmed=True,  # the preview marks duplicates; the person chose
             ))
     except InvalidInput as error:
         column = mapping.column(_TARGET_OF_FIELD[error.field]) if error.field in _TARGET_OF_FIELD else "(whole row)"

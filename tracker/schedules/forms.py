@@ -5,17 +5,17 @@ import re
 from datetime import date
 
 from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from tracker.core import money
 from tracker.schedules import instalments
-from tracker.web.forms import DATE_MESSAGE, Form, date_field, options, version_field
+from tracker.web.forms import DATE_MESSAGE, Creating, Form, Limit, Versioned, date_field, options
 
 FREQUENCIES = options((f.value, f.value.capitalize()) for f in instalments.GENERATED)
 _TYPED_LINE = re.compile(r"^(\S+)\s+(\S+)$")
 
 
-class ScheduleForm(Form):
+class ScheduleForm(Creating, Versioned, Form):
     """Instalments generated from a number, a frequency and a first due date."""
 
     count = IntegerField("Number of instalments", validators=[
@@ -24,17 +24,15 @@ class ScheduleForm(Form):
                     message=f"Choose from 1 to {instalments.MAX_INSTALMENTS} instalments.")])
     frequency = SelectField("Frequency", choices=FREQUENCIES, default="quarterly", validate_choice=False)
     first_due_date = date_field("First due date", required=True)
-    version = version_field()
 
     def plan(self) -> instalments.GeneratedPlan:
         return instalments.GeneratedPlan(self.count.data, self.frequency.data, self.first_due_date.data)
 
 
-class TypedScheduleForm(Form):
+class TypedScheduleForm(Creating, Versioned, Form):
     """Instalments typed by hand, one per line: a due date and an amount."""
 
-    lines = TextAreaField("Instalments, one per line: due date and amount", validators=[Length(max=20_000)])
-    version = version_field()
+    lines = TextAreaField("Instalments, one per line: due date and amount", validators=[Limit(20_000)])
 
     typed: tuple[tuple[date, int], ...] = ()
 
@@ -67,9 +65,8 @@ class TypedScheduleForm(Form):
         return instalments.TypedPlan(self.typed)
 
 
-class WriteOffForm(Form):
+class WriteOffForm(Creating, Versioned, Form):
     reason = TextAreaField("Reason for writing off", validators=[
-        InputRequired("Say why the unpaid rest is written off."), Length(max=2000)])
+        InputRequired("Say why the unpaid rest is written off."), Limit(2000)])
     confirm = BooleanField("I confirm: the unpaid rest no longer counts as funding.",
                            validators=[DataRequired("Tick the box to confirm the write-off.")])
-    version = version_field()

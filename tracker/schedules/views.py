@@ -8,7 +8,7 @@ from tracker.core import money
 from tracker.core.models import Contribution, Frequency, Reminder, SentVia, utcnow
 from tracker.schedules import instalments, outbox
 from tracker.schedules.forms import ScheduleForm, TypedScheduleForm, WriteOffForm
-from tracker.web import session
+from tracker.web import conflicts, session
 from tracker.web.access import EDITORS, STAFF, allow
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
@@ -41,17 +41,20 @@ def _typed_form(contribution: Contribution, **kwargs) -> TypedScheduleForm:
     return TypedScheduleForm(contribution.currency, data={"lines": _typed_lines(contribution)}, **kwargs)
 
 
-def _page(contribution: Contribution, generate: ScheduleForm, typed: TypedScheduleForm, status: int | None = None,
-          conflict: str | None = None):
+def _page(contribution: Contribution, generate: ScheduleForm, typed: TypedScheduleForm, save: Save | None = None):
     """The schedule page: 400 when a form carries errors, 409 on a conflict, else 200."""
+    conflict = save.conflict if save else None
+    status = save.status if save else None
     for form in (generate, typed):
         form.version.data = contribution.version if conflict else (form.version.data or contribution.version)
+        if not form.original.data:
+            conflicts.remember_shown(form)
     if status is None:
         status = 400 if any(f.errors or f.form_errors for f in (generate, typed)) else 200
     received = contributions.received_minor(session(), contribution)
     return render_template("schedules/schedule.html", contribution=contribution, generate=generate, typed=typed,
                            received_minor=received, next_due=instalments.next_due(contribution),
-                           conflict=conflict), status
+                           conflict=conflict, save=save), status
 
 
 @bp.get("/schedule")
@@ -61,17 +64,24 @@ def show(contribution_id: int):
     return _page(contribution, _generate_form(contribution), _typed_form(contribution))
 
 
-def _save_plan(contribution: Contribution, submitted, other):
-    """Apply the plan of the ``submitted`` form, or show the page again with what went wrong."""
-    save = Save(submitted)
-    if submitted.validate_on_submit():
+def _save_plan(contribution: Contribution, submitted, current):
+    """Apply the plan of the ``submitted`` form, or show the page again with what went wrong.
+
+    ``current`` builds a form of the submitted kind from the schedule as it is now (for a 409)."""
+    save = Save(submitted, record=contribution, current=current, creates="schedule")
+    shown = url_for("schedules.show", contribution_id=contribution.id)
+    if submitted.validate_on_submit() and not save.repeated():
         with save:
-            contributions.set_schedule(session(), contribution, submitted.plan(), int(submitted.version.data or 0))
+            contributions.set_schedule(session(), contribution, submitted.plan(), int(submitted.version.data))
+            save.created(contribution)
         if save.done:
             flash(f"Payment schedule of contribution {contribution.id} saved: "
                   f"{len(contribution.instalments)} instalment(s).", "success")
-            return redirect(url_for("schedules.show", contribution_id=contribution.id))
-    return _page(contribution, *_in_page_order(submitted, other), status=save.status, conflict=save.conflict)
+            return redirect(shown)
+    if save.earlier:
+        return save.land_on_earlier(shown)
+    other = _typed_form if isinstance(submitted, ScheduleForm) else _generate_form
+    return _page(contribution, *_in_page_order(submitted, other(contribution, formdata=None)), save=save)
 
 
 def _in_page_order(first, second) -> tuple[ScheduleForm, TypedScheduleForm]:
@@ -82,14 +92,14 @@ def _in_page_order(first, second) -> tuple[ScheduleForm, TypedScheduleForm]:
 @allow(EDITORS)
 def generate(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
-    return _save_plan(contribution, _generate_form(contribution), _typed_form(contribution, formdata=None))
+    return _save_plan(contribution, _generate_form(contribution), lambda: _generate_form(contribution, formdata=None))
 
 
 @bp.post("/schedule/typed")
 @allow(EDITORS)
 def typed(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
-    return _save_plan(contribution, _typed_form(contribution), _generate_form(contribution, formdata=None))
+    return _save_plan(contribution, _typed_form(contribution), lambda: _typed_form(contribution, formdata=None))
 
 
 @bp.route("/write-off", methods=["GET", "POST"])
@@ -97,16 +107,20 @@ def typed(contribution_id: int):
 def write_off(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = WriteOffForm(obj=contribution)
-    save = Save(form, record=contribution)
+    save = Save(form, record=contribution, current=lambda: WriteOffForm(obj=contribution, formdata=None),
+                creates="write-off")
     unpaid = contribution.amount_minor - contributions.received_minor(session(), contribution)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not save.repeated():
         with save:
-            given_up = contributions.write_off(session(), contribution, form.reason.data, int(form.version.data or 0))
+            given_up = contributions.write_off(session(), contribution, form.reason.data, int(form.version.data))
+            save.created(given_up)
         if save.done:
             amount = money.from_minor(given_up.amount_minor, contribution.currency)
             flash(f"{money.format_amount(amount, contribution.currency)} {contribution.currency} of contribution "
                   f"{contribution.id} written off.", "success")
             return redirect(url_for("gaps.show", code=contribution.gap.code))
+    if save.earlier:
+        return save.land_on_earlier(url_for("contributions.show", contribution_id=contribution.id))
     return save.page("schedules/write_off_form.html", contribution=contribution, unpaid_minor=unpaid)
 
 

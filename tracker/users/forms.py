@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from tracker.core import audit
-from tracker.web.forms import Form, date_field, options
+from tracker.web.forms import Form, Limit, date_field, options
 
 
 class SignInForm(Form):
-    email = StringField("Email", validators=[InputRequired("Enter your email."), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=1024)])
+    email = StringField("Email", validators=[InputRequired("Enter your email."), Limit(254)])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Limit(1024)])
 
 
 class PasswordForm(Form):

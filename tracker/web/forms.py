@@ -2,11 +2,12 @@
 service modules, whose ``InvalidInput`` errors come back here beside the right field."""
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from tracker.core import countries, money
 from tracker.core.errors import InvalidInput
@@ -24,7 +25,18 @@ CURRENCY_CHOICES = options((c.code, f"{c.code} — {c.name}") for c in money.CUR
 
 
 class Form(FlaskForm):
-    """A form that can also show the errors the services raise."""
+    """A form that can also show the errors the services raise.
+
+    Hidden fields (the version, the one-time key) have no place on the page for a message, so
+    what is wrong with them is said for the form as a whole.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, HiddenField) and field.errors:
+                self.form_errors.extend(field.errors)
+        return valid
 
     def add_error(self, error: InvalidInput) -> None:
         field = getattr(self, error.field, None) if error.field else None
@@ -41,14 +53,69 @@ class Form(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
+class Limit(Length):
+    """At most ``max`` characters, said beside the field when more were typed.
+
+    Unlike WTForms' Length it puts no ``maxlength`` on the input: a browser given one cuts
+    pasted text silently, and the person never learns that the name or reference was cut.
+    """
+
+    def __init__(self, max: int):
+        super().__init__(max=max, message=f"At most {max:,} characters are allowed here (%(length)d typed).")
+        self.field_flags = {}
+
+    def __call__(self, form, field):
+        if len(field.data or "") > self.max:
+            raise ValidationError(self.message % {"length": len(field.data)})
+
+
 def date_field(label: str, required: bool = False) -> DateField:
     validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
     return DateField(label, validators=validators, format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
 
 
+STALE_FORM = "This form is incomplete or out of date; open the page again and make your change."
+
+
 def version_field() -> HiddenField:
-    """The version of the record an edit form began from (see ``tracker.web.saving``)."""
-    return HiddenField(validators=[Optional()])
+    """The version of the record an edit form began from (see ``tracker.web.saving``).
+
+    Required in the post itself: a form built with ``obj=`` would otherwise take a missing
+    version from the database row, and a stale form would overwrite what others saved.
+    """
+    return HiddenField(validators=[InputRequired(STALE_FORM), Regexp(r"^[0-9]{1,9}$", message=STALE_FORM)])
+
+
+def original_field() -> HiddenField:
+    """The values an edit form showed when it was opened (JSON), so that a 409 can tell what
+    this person changed from what someone else changed meanwhile. Only advises the merge the
+    conflict page offers; nothing is saved from it."""
+    return HiddenField()
+
+
+def submission_field() -> HiddenField:
+    """The one-time key of a form that creates something (see ``tracker.web.saving``): a new
+    one each time the empty form is shown, kept across re-shows of the same attempt."""
+    return HiddenField(default=lambda: secrets.token_urlsafe(24),
+                       validators=[InputRequired(STALE_FORM), Regexp(r"^[A-Za-z0-9_-]{16,64}$", message=STALE_FORM)])
+
+
+def duplicate_field(what: str) -> BooleanField:
+    """The tick that records a likely duplicate anyway, once the page has named the match."""
+    return BooleanField(f"Yes, this is a second, separate {what}: record it")
+
+
+class Versioned:
+    """An edit form's hidden state: the version it began from and what it showed then."""
+
+    version = version_field()
+    original = original_field()
+
+
+class Creating:
+    """A creating form's hidden state: its one-time key and the tick for a likely duplicate."""
+
+    submission = submission_field()
 
 
 class CurrencyAmountMixin:

@@ -1,0 +1,39 @@
+"""Text that does not fit its column is refused, never cut: one check at flush, for every path.
+
+PostgreSQL refuses a value longer than its VARCHAR with an error (a 500 if nothing catches
+it); SQLite stores it whole; and the old forms cut it silently. Checking every new or changed
+row before each flush turns all three into the same ``InvalidInput`` beside the field the
+attribute is named after, whether the value came from a form, an import, the CLI or the API.
+Forms and importers may check earlier with friendlier wording; this is the floor.
+"""
+from __future__ import annotations
+
+from sqlalchemy import String, event, inspect
+from sqlalchemy.orm import Session
+
+from tracker.core.errors import InvalidInput
+
+
+def too_long(obj) -> InvalidInput | None:
+    """The first text attribute of ``obj`` longer than its column allows, as an error."""
+    mapper = inspect(obj).mapper
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        limit = getattr(column.type, "length", None)
+        value = getattr(obj, attribute.key, None)
+        if isinstance(column.type, String) and limit and isinstance(value, str) and len(value) > limit:
+            return InvalidInput(attribute.key, f"At most {limit:,} characters are allowed here ({len(value):,} given).")
+    return None
+
+
+def _check(session: Session, _context, _instances) -> None:
+    for obj in (*session.new, *session.dirty):
+        error = too_long(obj)
+        if error is not None:
+            raise error
+
+
+def register(session_factory) -> None:
+    """Check lengths on every flush of ``session_factory``'s sessions (once, however often called)."""
+    if not event.contains(session_factory, "before_flush", _check):
+        event.listen(session_factory, "before_flush", _check)
