@@ -103,3 +103,12 @@ def test_a_file_without_a_gap_column_needs_gap(runner, session, gap, tmp_path):
 def test_a_zip_bomb_is_refused(runner, session, tmp_path):
     result = runner.invoke(args=["import-contributions", write(tmp_path, "bomb.xlsx", files.zip_bomb())])
     assert result.exit_code != 0 and "would unpack to 1,024 MB" in result.output
+
+
+def test_a_csv_row_with_another_number_of_columns_is_refused_in_one_line(runner, session, gap, tmp_path):
+    content = files.csv_file([files.CLEAN[0], [*files.CLEAN[1], "extra"]], delimiter=";")
+    result = runner.invoke(args=["import-contributions", write(tmp_path, "s.csv", content)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Row 3 has 9 columns but the header row has 8.")
+    assert len(result.output.strip().splitlines()) == 1
+    assert contributions(session) == 0

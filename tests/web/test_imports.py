@@ -79,6 +79,22 @@ def test_a_file_with_errors_lists_every_problem_and_writes_nothing(forms, sessio
     assert (count(session, Contribution), count(session, Donor)) == (1, 1)
 
 
+def test_a_quoted_value_after_the_first_8_kib_is_imported_as_written(forms, session, gap):
+    quoted = [files.QUOTED_DONOR, "KHM-SME", 5, "USD", None, "paid", None, "Q"]
+    submit(forms, upload(forms, files.csv_file(files.after_8_kib(quoted)), "long.csv"), "confirm")
+    try:
+        assert session.scalar(select(Donor.name).join(Contribution).where(Contribution.reference == "Q")) == (
+            files.QUOTED_DONOR)
+    finally:
+        session.rollback()
+
+
+def test_a_semicolon_file_is_imported(forms, session, gap):
+    url = upload(forms, files.csv_file(files.CLEAN, delimiter=";"), "a.csv")
+    assert submit(forms, url, "confirm").status_code == 302
+    assert count(session, Contribution) == 4
+
+
 def test_the_same_file_twice_adds_nothing_twice(forms, session, gap):
     content = files.csv_file(files.CLEAN)
     submit(forms, upload(forms, content, "a.csv"), "confirm")
@@ -130,6 +146,8 @@ def test_bad_column_choices_are_refused_beside_the_field(forms, session, gap, ch
 @pytest.mark.parametrize("name, content, message", [
     ("pledges.xlsx", b"PK\x03\x04 broken", "damaged"),
     ("pledges.pdf", b"%PDF", "Upload an Excel workbook"),
+    ("pledges.csv", files.csv_file([*files.CLEAN, ["Japan", "KHM-SME", "1", "USD"]]),
+     "Row 5 has 4 columns but the header row has 8."),
 ])
 def test_an_unreadable_upload_is_refused_beside_the_field(forms, session, name, content, message):
     response = forms.post("/import", {"spreadsheet": (io.BytesIO(content), name)})
