@@ -116,7 +116,8 @@ class ImportConflict(Exception):
 
 class _Lookups:
     """What a run looks up once rather than per row: gaps by code, donors by name, and which
-    row keys were imported before (fetched in chunks of ``KEY_CHUNK``)."""
+    row keys were imported before (fetched in chunks of ``KEY_CHUNK``). The live contribution a
+    row may duplicate is looked up per row of a known donor and gap, as the form looks it up."""
 
     KEY_CHUNK = 500
 
