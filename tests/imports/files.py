@@ -25,6 +25,16 @@ WITH_ERRORS = [
     ["Norway", "KHM-SME", 100, "EUR", None, "committed", datetime(2026, 1, 5), ""],  # row 9: no rate on file
 ]
 
+#: A donor name that needs quotes with doubled quotes inside, as Excel and Python's csv write it.
+QUOTED_DONOR = 'WFP "FAC": food, emergency'
+
+
+def after_8_kib(row) -> list[list]:
+    """Plain rows filling more than the 8 KiB a dialect used to be guessed from, then ``row``."""
+    filler = [[f"Donor {n}", "KHM-SME", 100 + n, "USD", None, "paid", datetime(2026, 1, 5), f"F-{n}"]
+              for n in range(200)]
+    return [*filler, row]
+
 
 def workbook(rows, headers=HEADERS, sheet="Sheet1") -> bytes:
     book = Workbook()

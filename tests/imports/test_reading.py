@@ -24,6 +24,27 @@ def test_a_workbook_and_a_csv_read_the_same_rows():
     assert [n for n, _ in book.rows] == [n for n, _ in sheet.rows] == [2, 3, 4]
 
 
+def test_a_quoted_value_after_the_first_8_kib_reads_as_written():
+    content = files.csv_file(files.after_8_kib([files.QUOTED_DONOR, "KHM-SME", 5, "USD", None, "paid", None, "Q"]))
+    assert b'"WFP ""FAC"": food, emergency"' in content[8192:]
+    table = read_table("a.csv", content, max_unzipped=CAP)
+    assert table.rows[-1][1][:3] == (files.QUOTED_DONOR, "KHM-SME", "5")
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_read_as_the_standard_one(delimiter):
+    table = read_table("a.csv", files.csv_file(files.CLEAN, delimiter=delimiter), max_unzipped=CAP)
+    assert table.headers == tuple(files.HEADERS)
+    assert table.rows == read_table("a.csv", files.csv_file(files.CLEAN), max_unzipped=CAP).rows
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_row_with_another_number_of_columns_is_refused_by_its_number(delimiter):
+    rows = [*files.CLEAN[:2], [*files.CLEAN[2], "one too many"], files.CLEAN[0]]
+    with pytest.raises(UnreadableFile, match="^Row 4 has 9 columns but the header row has 8. "):
+        read_table("a.csv", files.csv_file(rows, delimiter=delimiter), max_unzipped=CAP)
+
+
 def test_empty_rows_are_skipped_and_row_numbers_kept():
     table = read_table("a.xlsx", files.workbook([files.CLEAN[0], [None, None], files.CLEAN[1]]), max_unzipped=CAP)
     assert [n for n, _ in table.rows] == [2, 4]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import tracemalloc
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -79,6 +80,22 @@ def test_a_file_with_errors_lists_every_problem_and_writes_nothing(forms, sessio
     assert (count(session, Contribution), count(session, Donor)) == (1, 1)
 
 
+def test_a_quoted_value_after_the_first_8_kib_is_imported_as_written(forms, session, gap):
+    quoted = [files.QUOTED_DONOR, "KHM-SME", 5, "USD", None, "paid", None, "Q"]
+    submit(forms, upload(forms, files.csv_file(files.after_8_kib(quoted)), "long.csv"), "confirm")
+    try:
+        assert session.scalar(select(Donor.name).join(Contribution).where(Contribution.reference == "Q")) == (
+            files.QUOTED_DONOR)
+    finally:
+        session.rollback()
+
+
+def test_a_semicolon_file_is_imported(forms, session, gap):
+    url = upload(forms, files.csv_file(files.CLEAN, delimiter=";"), "a.csv")
+    assert submit(forms, url, "confirm").status_code == 302
+    assert count(session, Contribution) == 4
+
+
 def test_the_same_file_twice_adds_nothing_twice(forms, session, gap):
     content = files.csv_file(files.CLEAN)
     submit(forms, upload(forms, content, "a.csv"), "confirm")
@@ -87,6 +104,65 @@ def test_the_same_file_twice_adds_nothing_twice(forms, session, gap):
     assert re.search(r"Already imported</dt><dd>3<", page)
     assert submit(forms, again, "confirm").status_code == 302
     assert count(session, Contribution) == 4
+
+
+TWICE = [*files.CLEAN, files.CLEAN[0]]  # row 5 is row 2 again
+
+
+def flagged(page: str) -> dict[str, tuple[str, str | None]]:
+    """The preview's possible duplicates: row → (status cell, the value of its tick box or None)."""
+    table = re.search(r'<table class="duplicates">.*?</table>', page, re.S).group(0)
+    return {row: (" ".join(re.sub("<[^>]+>", "", status).split()), re.search(r'value="([^"]+)"', tick).group(1)
+                  if "checkbox" in tick else None)
+            for row, status, tick in re.findall(
+                r'<tr><td class="num">(\d+)</td>.*?<td>(<strong>Possible duplicate.*?)</td>\s*<td>(.*?)</td></tr>',
+                table, re.S)}
+
+
+def test_rows_the_same_within_a_file_are_flagged_and_only_the_first_imported(forms, session, gap):
+    url = upload(forms, files.workbook(TWICE))
+    preview = submit(forms, url, "preview").get_data(as_text=True)
+    assert flagged(preview) == {"2": ("Possible duplicate: same as row 5 (the first of them: imported)", None),
+                                "5": ("Possible duplicate: same as row 2", "5:row-2")}
+    assert re.search(r"Ready to import</dt><dd>3<", preview) and re.search(r"duplicates held back</dt><dd>1<", preview)
+    done = submit(forms, url, "confirm")
+    assert done.status_code == 302 and count(session, Contribution) == 4
+    summary = forms.client.get(done.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"Skipped</dt><dd>1<", summary) and "1 of the skipped rows were possible duplicates" in summary
+    report = load_workbook(io.BytesIO(forms.client.get(url + "/skipped.xlsx").data))["Skipped rows"]
+    assert [(r[0], r[-1]) for r in report.iter_rows(min_row=2, values_only=True)] == [
+        (5, "Possible duplicate: same as row 2.")]
+
+
+def test_a_duplicate_ticked_on_the_preview_is_imported(forms, session, gap):
+    url = upload(forms, files.workbook(TWICE))
+    tick = flagged(submit(forms, url, "preview").get_data(as_text=True))["5"][1]
+    ticked = submit(forms, url, "preview", allowed_duplicates=[tick]).get_data(as_text=True)
+    assert re.search(r'value="5:row-2"\s+id="duplicate-5" checked', ticked)  # the tick is kept on the page
+    assert re.search(r"Ready to import</dt><dd>4<", ticked)
+    assert submit(forms, url, "confirm", allowed_duplicates=[tick]).status_code == 302
+    assert count(session, Contribution) == 5
+
+
+def test_a_row_the_same_as_a_hand_entered_contribution_names_it(forms, session, gap):
+    typed = factories.add_contribution(session, gap, "250000.50", donor="Government of Japan",
+                                       decision_date=date(2026, 3, 1), reference="JP-1")
+    session.commit()
+    url = upload(forms, files.workbook(files.CLEAN))
+    preview = submit(forms, url, "preview").get_data(as_text=True)
+    assert flagged(preview) == {"2": (f"Possible duplicate: same as contribution No. {typed.id} of 2026-03-01",
+                                      f"2:contribution-{typed.id}")}
+    assert submit(forms, url, "confirm").status_code == 302
+    assert count(session, Contribution) == 4  # Sweden's and the one typed, then rows 3 and 4
+
+
+def test_the_import_checks_again_for_what_was_recorded_since_the_preview(forms, session, gap):
+    url = upload(forms, files.workbook(TWICE))
+    tick = flagged(submit(forms, url, "preview").get_data(as_text=True))["5"][1]
+    factories.add_contribution(session, gap, "250000.50", donor="Government of Japan", reference="JP-1")
+    session.commit()
+    assert submit(forms, url, "confirm", allowed_duplicates=[tick]).status_code == 302
+    assert count(session, Contribution) == 4  # rows 3 and 4: rows 2 and 5 now duplicate the one typed
 
 
 def test_valid_rows_can_be_imported_and_the_skipped_rows_downloaded(forms, session, gap):
@@ -130,6 +206,8 @@ def test_bad_column_choices_are_refused_beside_the_field(forms, session, gap, ch
 @pytest.mark.parametrize("name, content, message", [
     ("pledges.xlsx", b"PK\x03\x04 broken", "damaged"),
     ("pledges.pdf", b"%PDF", "Upload an Excel workbook"),
+    ("pledges.csv", files.csv_file([*files.CLEAN, ["Japan", "KHM-SME", "1", "USD"]]),
+     "Row 5 has 4 columns but the header row has 8."),
 ])
 def test_an_unreadable_upload_is_refused_beside_the_field(forms, session, name, content, message):
     response = forms.post("/import", {"spreadsheet": (io.BytesIO(content), name)})

@@ -11,7 +11,7 @@ from tracker import cli
 from tracker.core import money
 from tracker.imports import mapping
 from tracker.imports.files import UnreadableFile, read_table
-from tracker.imports.report import problem_lines, summary, write_skipped_report
+from tracker.imports.report import duplicate_lines, problem_lines, summary, write_skipped_report
 from tracker.imports.rows import STATUS_WORDS
 from tracker.imports.run import ImportConflict, run_import
 
@@ -47,11 +47,18 @@ def _status(value: str | None) -> str | None:
                    "Columns not given are guessed from the headers (or taken from the last import of a "
                    "file with the same headers).")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the others (listed).")
+@click.option("--allow-duplicates", is_flag=True,
+              help="Import the possible duplicates too: rows the same as another row of the file or as a "
+                   "contribution already recorded (listed, and skipped without this option).")
 @click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the skipped rows with their reasons to this .xlsx file.")
-def import_contributions(file: Path, gap, currency, status, column_pairs, skip_invalid, dry_run, report_path):
+def import_contributions(file: Path, gap, currency, status, column_pairs, skip_invalid, allow_duplicates, dry_run,
+                         report_path):
     """Import contributions from FILE (.xlsx or .csv), all or nothing unless --skip-invalid.
+
+    Possible duplicates (of another row, or of a contribution already recorded) are listed and
+    skipped unless --allow-duplicates.
 
     Exits non-zero when nothing was imported (or, with --dry-run, when nothing would be).
     """
@@ -70,7 +77,7 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
             raise click.ClickException(f"{reasons} (see --column, --gap, --currency, --status)")
         click.echo("Columns: " + ", ".join(f"{t}={h}" for t, h in chosen.columns.items()))
         try:
-            result = run_import(session, table, chosen, skip_invalid=skip_invalid)
+            result = run_import(session, table, chosen, skip_invalid=skip_invalid, allow_duplicates=allow_duplicates)
         except ImportConflict as conflict:
             raise click.ClickException(str(conflict)) from None
         if result.complete and not dry_run:
@@ -78,7 +85,7 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
             session.commit()
         else:
             session.rollback()
-    for line in problem_lines(result.problems):
+    for line in [*problem_lines(result.problems), *duplicate_lines(result)]:
         click.echo(line, err=True)
     outcome = summary(result)
     if report_path is not None and outcome["skipped"]:
@@ -93,8 +100,9 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
 def _said(result, outcome: dict, dry_run: bool) -> str:
     """The last line of the report: what happened, or with --dry-run what would."""
     if not result.complete:
-        return (f"Nothing {'would be' if dry_run else 'was'} imported: {len(outcome['skipped'])} row(s) have "
+        return (f"Nothing {'would be' if dry_run else 'was'} imported: {len(result.skipped)} row(s) have "
                 "problems (listed above). Fix them, or use --skip-invalid to import the valid rows only.")
     said = (f"{outcome['imported']} contribution(s) {'would be ' if dry_run else ''}imported; "
-            f"{outcome['already_imported']} row(s) already imported; {len(outcome['skipped'])} row(s) skipped.")
+            f"{outcome['already_imported']} row(s) already imported; {len(outcome['skipped'])} row(s) skipped"
+            + (f", {outcome['duplicates']} of them as possible duplicates." if outcome["duplicates"] else "."))
     return said + (" Dry run: nothing was written." if dry_run else "")

@@ -80,19 +80,71 @@ def _workbook_rows(content: bytes, max_unzipped: int):
         workbook.close()
 
 
-def _csv_rows(content: bytes):
+def _csv_rows(content: bytes) -> list[list[str]]:
+    """The rows of a CSV file read as a whole, as it was written.
+
+    The standard dialect (comma, double quote, a doubled quote inside quotes) is tried first:
+    a guess from the start of a file cannot tell whether quotes are doubled further down, and a
+    wrong guess splits a later value silently. A guessed dialect (semicolons, tabs) is taken only
+    when the standard one does not give every row the header's number of columns, or sees a
+    single column (an import needs at least the donor and the amount). A file that no dialect
+    reads consistently is refused, naming its first row that disagrees.
+    """
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile("This CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8”.") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), dialect)
-    except csv.Error as error:
-        raise UnreadableFile(f"This CSV file is malformed: {error}.") from None
+    standard = _CsvReading.of(text, csv.excel)
+    if standard.reads_well:
+        return standard.rows
+    sniffed = _sniffed(text)
+    if sniffed is not None and sniffed.reads_well:
+        return sniffed.rows
+    # The reading that splits the header into more columns is the one the file meant.
+    meant = sniffed if sniffed is not None and sniffed.header_width > standard.header_width else standard
+    if meant.disagreeing is None:
+        return meant.rows
+    number, width = meant.disagreeing
+    raise UnreadableFile(f"Row {number} has {width} columns but the header row has {meant.header_width}. Check "
+                         "that row: a value holding the separator must be in double quotes, and a double quote "
+                         "inside it doubled (\"\").")
+
+
+def _sniffed(text: str) -> _CsvReading | None:
+    """The file read with the dialect guessed from its start, or from its header line alone when a
+    row that disagrees makes the start ambiguous; None when the guess is the standard separator."""
+    for sample in (text[:8192], text.partition("\n")[0]):
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            continue
+        return None if dialect.delimiter == csv.excel.delimiter else _CsvReading.of(text, dialect)
+    return None
+
+
+@dataclass(frozen=True)
+class _CsvReading:
+    """A CSV file's rows as one dialect reads them, and whether they agree on their number of columns."""
+
+    rows: list[list[str]]
+    header_width: int
+    disagreeing: tuple[int, int] | None  # (row number, its number of columns), the first not the header's
+
+    @classmethod
+    def of(cls, text: str, dialect) -> _CsvReading:
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        except csv.Error as error:
+            raise UnreadableFile(f"This CSV file is malformed: {error}.") from None
+        # Rows numbered as the user sees them; blank ones are skipped (as ``_table`` does).
+        filled = [(number, len(row)) for number, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+        header_width = filled[0][1] if filled else 0
+        disagreeing = next(((number, width) for number, width in filled[1:] if width != header_width), None)
+        return cls(rows, header_width, disagreeing)
+
+    @property
+    def reads_well(self) -> bool:
+        return self.header_width > 1 and self.disagreeing is None
 
 
 def _table(raw_rows, max_rows: int | None) -> Table:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
 from tracker.contributions.rules import OPEN_STATUSES
@@ -23,7 +23,8 @@ class UploadForm(Form):
 
 class MappingForm(Form):
     """A select per target (``column_<target>``), values for files without such a column, the
-    skip choice, and two buttons: preview (writes nothing) or import."""
+    skip choice, the possible duplicates ticked in on the preview, and two buttons: preview
+    (writes nothing) or import."""
 
     default_gap = SelectField("Funding gap for every row", choices=[], validate_choice=False)
     default_currency = SelectField("Currency for every row", validate_choice=False,
@@ -31,6 +32,9 @@ class MappingForm(Form):
     default_status = SelectField("Status for every row", validate_choice=False, choices=options(
         [("", "—"), *((s.value, s.value.capitalize()) for s in OPEN_STATUSES)]))
     skip_invalid = BooleanField("Import the valid rows and skip the rows with problems")
+    #: The tick boxes of the preview's possible duplicates, each valued ``RowOutcome.tick``; drawn by
+    #: the preview's table, whose rows are known only once the file is read, hence no choices here.
+    allowed_duplicates = SelectMultipleField(choices=[], validate_choice=False)
     preview = SubmitField("Preview")
     confirm = SubmitField("Import")
 

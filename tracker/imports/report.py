@@ -10,25 +10,42 @@ from tracker.contributions.rules import OPEN_STATUSES
 from tracker.imports.files import Table
 from tracker.imports.mapping import TARGETS
 from tracker.imports.rows import Problem
-from tracker.imports.run import ALREADY_IMPORTED, ImportResult
+from tracker.imports.run import ALREADY_IMPORTED, DUPLICATE, ImportResult, RowOutcome
 
 
 def reasons(problems) -> str:
     return " ".join(f"{p.column}: {p.message}" for p in problems)
 
 
+def duplicate_reason(outcome: RowOutcome) -> str:
+    return f"Possible duplicate: same as {outcome.duplicate.words}."
+
+
 def summary(result: ImportResult) -> dict:
-    """The result in plain JSON-able terms: counts, and each skipped row with its reasons."""
+    """The result in plain JSON-able terms: counts, and each skipped row with its reasons (the
+    possible duplicates held back among them, by row)."""
+    skipped = [*((o.row, reasons(o.problems)) for o in result.skipped),
+               *((o.row, duplicate_reason(o)) for o in result.outcomes if o.outcome == DUPLICATE)]
     return {
         "imported": result.imported,
         "already_imported": result.count(ALREADY_IMPORTED),
-        "skipped": [{"row": o.row, "reasons": reasons(o.problems)} for o in result.skipped],
+        "duplicates": result.count(DUPLICATE),
+        "skipped": [{"row": row, "reasons": why} for row, why in sorted(skipped)],
     }
 
 
 def problem_lines(problems: list[Problem]) -> list[str]:
     """Problems as lines for a terminal: 'row 5, Funding: The amount must be more than zero.'"""
     return [f"row {p.row}, {p.column}: {p.message}" for p in problems]
+
+
+def duplicate_lines(result: ImportResult) -> list[str]:
+    """The rows marked as possible duplicates, as lines for a terminal, saying what became of each."""
+    def fate(outcome: RowOutcome) -> str:
+        if outcome.outcome == DUPLICATE:
+            return "skipped (--allow-duplicates imports it)"
+        return "imported" if outcome.tick else "imported, the first of these rows"
+    return [f"row {o.row}: possible duplicate, same as {o.duplicate.words}; {fate(o)}." for o in result.flagged]
 
 
 def write_skipped_report(target: IO[bytes], table: Table, outcome: dict, filename: str) -> None:

@@ -59,12 +59,22 @@ class Entry:
     reference: str
     note: str
 
+    @property
+    def amount_minor(self) -> int:
+        return money.to_minor(self.amount, self.currency)
+
     def identity(self) -> str:
         """What makes two rows the same contribution: donor, gap, amount, currency, decision
         date and reference (not the status or note, which a later version of a file may update)."""
-        parts = [name_key(self.donor), self.gap_code, str(money.to_minor(self.amount, self.currency)), self.currency,
+        parts = [name_key(self.donor), self.gap_code, str(self.amount_minor), self.currency,
                  self.decision_date.isoformat() if self.decision_date else "", self.reference]
         return json.dumps(parts, ensure_ascii=False)
+
+    def duplicate_key(self) -> tuple:
+        """The row as ``tracker.contributions.duplicates.same_in_file`` compares rows, the gap by its
+        code and the donor by its name key: either may not be in the ledger yet."""
+        return (self.gap_code, name_key(self.donor), self.amount_minor, self.currency, self.reference,
+                self.decision_date)
 
 
 def row_key(identity: str, occurrence: int) -> str:

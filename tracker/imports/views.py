@@ -118,7 +118,8 @@ def columns(token: str):
 def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
     importing = bool(form.confirm.data)
     try:
-        result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data)
+        result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data,
+                            ticked=frozenset(form.allowed_duplicates.data or ()))
     except ImportConflict as conflict:
         session().rollback()
         form.form_errors.append(str(conflict))
