@@ -117,6 +117,10 @@ def columns(token: str):
 
 def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
     importing = bool(form.confirm.data)
+    if importing and uploads.result_of(kept) is not None:
+        # The upload's token is the import's one-time key: Back and Import again adds nothing.
+        flash("This file was already imported when the form was first sent; nothing was added again.", "info")
+        return redirect(url_for("imports.done", token=kept.token))
     try:
         result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data,
                             ticked=frozenset(form.allowed_duplicates.data or ()))
