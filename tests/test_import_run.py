@@ -10,6 +10,7 @@ from tests import factories
 from tests.imports import files
 from tracker.contributions.rules import cancel_contribution
 from tracker.core.models import Contribution, Donor
+from tracker.donors import rules as donors
 from tracker.imports.files import read_table
 from tracker.imports.mapping import Mapping, guessed
 from tracker.imports.run import DUPLICATE, IMPORTED, ImportConflict, _Lookups, run_import
@@ -100,6 +101,17 @@ def test_a_tick_does_not_let_in_a_duplicate_of_what_was_recorded_since_the_previ
     first, *_, second = outcomes(result)
     assert first == (2, DUPLICATE, f"contribution No. {typed.id} of 2026-01-15")  # the same reference, any date
     assert second == (5, DUPLICATE, f"contribution No. {typed.id} of 2026-01-15")  # ticked as "same as row 2"
+def test_a_merged_donors_name_imports_to_the_donor_it_was_merged_into(session, gap):
+    kept, merged = donors.find_or_add_donor(session, "Kept Donor"), donors.find_or_add_donor(session, "Old Name")
+    donors.merge_donors(session, merged, kept, merged.version, kept.version)
+    session.commit()
+    table = table_of([["old  NAME", "KHM-SME", 100, "USD", None, "paid", None, "A"],
+                      ["Old Name", "KHM-SME", 200, "USD", None, "paid", None, "B"]])
+    result = run_import(session, table, Mapping(guessed(table.headers)))
+    session.commit()
+    assert [o.outcome for o in result.outcomes] == ["imported", "imported"]
+    assert set(session.scalars(select(Contribution.donor_id))) == {kept.id}
+    assert session.scalar(select(func.count()).select_from(Donor)) == 2
 
 
 def test_a_value_too_large_for_the_database_is_a_problem_not_a_crash(session, gap):

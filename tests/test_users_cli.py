@@ -45,3 +45,16 @@ def test_bad_arguments_exit_non_zero_with_one_line(runner, session):
         assert result.exit_code != 0, args
         assert message in result.output, (args, result.output)
     assert session.scalar(select(User)) is None
+
+
+def test_a_donor_user_is_not_linked_to_a_merged_donor(runner, session):
+    from tests import factories
+    from tracker.donors import rules as donors
+
+    kept, merged = donors.find_or_add_donor(session, "Kept"), donors.find_or_add_donor(session, "Merged")
+    donors.merge_donors(session, merged, kept, merged.version, kept.version)
+    factories.add_user(session, "v@example.org", "viewer")
+    session.commit()
+    result = runner.invoke(args=["users", "set-role", "v@example.org", "donor", "--donor", str(merged.id)])
+    assert result.exit_code != 0
+    assert f"merged into donor {kept.id}" in result.output

@@ -41,6 +41,8 @@ EXPECTED = {
     "contributions.void_payment": EDITORS,
     "donors.index": STAFF,
     "donors.show": DONOR_A_OWN,
+    "donors.edit": EDITORS,
+    "donors.merge": EDITORS,
     "api.gaps": dict(SIGNED_IN, anonymous=401),
     "api.gap": dict(SIGNED_IN, anonymous=401),
     "schedules.show": STAFF,

@@ -1,14 +1,28 @@
-"""Donors: one record per donor, whatever the case or spacing of the name people type."""
+"""Donors: one record per donor, whatever the case or spacing of the name people type.
+
+A donor merged into another stays as an alias of it (``Donor.merged_into``): every lookup by
+name or id answers the donor it was merged into, and lists show live donors only. An alias
+always points at a live donor (a merge re-points the aliases of the donor it absorbs), so one
+step from an alias reaches the live donor.
+"""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
 
-from tracker.core.errors import InvalidInput
+import pycountry
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.core import audit
+from tracker.core.errors import EditConflict, InvalidInput
 from tracker.core.figures import DonorFigures, donor_figures_query
 from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
-from tracker.core.models import Donor, DonorType
+from tracker.core.models import Contribution, Donor, DonorType, Reminder, User, utcnow
+
+#: The longest name a donor may have (the column's width).
+NAME_LENGTH = 200
 
 
 def clean_name(name: str) -> str:
@@ -21,22 +35,46 @@ def name_key(name: str) -> str:
     return clean_name(name).casefold()
 
 
-def find_donor(session: Session, name: str) -> Donor | None:
+def live(donor: Donor) -> Donor:
+    """The donor itself, or the one it was merged into (see the module's doc)."""
+    return donor.merged_into or donor
+
+
+def _named(session: Session, name: str) -> Donor | None:
+    """The donor row holding ``name``, alias or not."""
     return session.scalar(select(Donor).where(Donor.name_key == name_key(name)))
 
 
-def find_or_add_donor(session: Session, name: str, type_: str = DonorType.OTHER, country: str | None = None) -> Donor:
-    """The donor called ``name``, added with ``type_`` and ``country`` when it is new."""
+def find_donor(session: Session, name: str) -> Donor | None:
+    """The live donor called ``name``, or the one a donor of that name was merged into."""
+    found = _named(session, name)
+    return None if found is None else live(found)
+
+
+def _checked_name(name: str, field: str, empty: str) -> str:
+    """The cleaned name, refused (beside ``field``) when empty or longer than the column."""
     shown = clean_name(name)
     if not shown:
-        raise InvalidInput("new_donor", "Enter the donor's name, or pick a donor from the list.")
-    if len(shown) > 200:
-        raise InvalidInput("new_donor", "A donor's name has at most 200 characters.")
+        raise InvalidInput(field, empty)
+    if len(shown) > NAME_LENGTH:
+        raise InvalidInput(field, f"A donor's name has at most {NAME_LENGTH} characters; this one has {len(shown)}.")
+    return shown
+
+
+def _checked_type(type_: str, field: str) -> str:
+    if type_ not in {t.value for t in DonorType}:
+        raise InvalidInput(field, f"{type_!r} is not a donor type.")
+    return str(type_)
+
+
+def find_or_add_donor(session: Session, name: str, type_: str = DonorType.OTHER, country: str | None = None) -> Donor:
+    """The donor called ``name`` (or the one it was merged into), added with ``type_`` and
+    ``country`` when it is new."""
+    shown = _checked_name(name, "new_donor", "Enter the donor's name, or pick a donor from the list.")
     existing = find_donor(session, shown)
     if existing is not None:
         return existing
-    if type_ not in {t.value for t in DonorType}:
-        raise InvalidInput("donor_type", f"{type_!r} is not a donor type.")
+    _checked_type(type_, "donor_type")
     donor = Donor(name=shown, name_key=name_key(shown), type=str(type_), country=country or None)
     try:
         # A savepoint, so that losing a race with another request adding the same donor
@@ -49,18 +87,121 @@ def find_or_add_donor(session: Session, name: str, type_: str = DonorType.OTHER,
 
 
 def donor_choices(session: Session) -> list[tuple[str, str]]:
-    """(id, name) of every donor, by name, for the donor picker."""
-    return [(str(i), n) for i, n in session.execute(select(Donor.id, Donor.name).order_by(Donor.name_key))]
+    """(id, name) of every live donor, by name, for the donor picker."""
+    query = select(Donor.id, Donor.name).where(Donor.merged_into_id.is_(None)).order_by(Donor.name_key)
+    return [(str(i), n) for i, n in session.execute(query)]
 
 
 def choose_donor(session: Session, donor_id: str | None, name: str, type_: str, country: str | None) -> Donor:
-    """The donor picked from the list, or the one named (added when new)."""
+    """The donor picked from the list (the one it was merged into, when a form older than the
+    merge picked it), or the one named (added when new)."""
     if donor_id:
         donor = session.get(Donor, int(donor_id))
         if donor is None:
             raise InvalidInput("donor_id", "That donor no longer exists; pick another.")
-        return donor
+        return live(donor)
     return find_or_add_donor(session, name, type_, country)
+
+
+@dataclass(frozen=True)
+class DonorInput:
+    """What the donor form corrects."""
+
+    name: str
+    type: str
+    country: str | None = None  # ISO 3166 alpha-2; None for none
+
+
+def _refuse_merged(donor: Donor, doing: str) -> None:
+    if donor.merged_into is not None:
+        raise InvalidInput(None, f"{donor.name} was merged into {donor.merged_into.name}: {doing} "
+                                 f"{donor.merged_into.name} instead.")
+
+
+def _flushed(session: Session, what: str) -> None:
+    """Flush; a version that moved on since the form was shown (checked by the UPDATE) is a conflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise EditConflict(what) from None
+
+
+def update_donor(session: Session, donor: Donor, entry: DonorInput, expected_version: int) -> Donor:
+    """Correct a donor's name, type and country. The name stays unique whatever its case and
+    spacing, among aliases too: a name an alias holds would find the alias's donor."""
+    _refuse_merged(donor, "correct")
+    if donor.version != expected_version:
+        raise EditConflict(f"Donor {donor.name}")
+    shown = _checked_name(entry.name, "name", "Enter the donor's name.")
+    holder = _named(session, shown)
+    if holder is not None and holder is not donor:
+        merged = f" (merged into {holder.merged_into.name})" if holder.merged_into else ""
+        raise InvalidInput("name", f"Another donor is already called {holder.name}{merged}.")
+    country = (entry.country or "").upper() or None
+    if country is not None and pycountry.countries.get(alpha_2=country) is None:
+        raise InvalidInput("country", "Choose a country from the list.")
+    donor.type = _checked_type(entry.type, "type")
+    donor.name, donor.name_key, donor.country = shown, name_key(shown), country
+    _flushed(session, f"Donor {donor.name}")
+    return donor
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging ``source`` into ``target`` moves, shown before anything is stored."""
+
+    source: Donor
+    target: Donor
+    contributions: int
+    users: int
+    reminders: int
+    aliases: int
+
+
+def _owned(session: Session, column, donor: Donor) -> int:
+    return session.scalar(select(func.count()).where(column == donor.id))
+
+
+def merge_plan(session: Session, source: Donor, target: Donor | None) -> MergePlan:
+    """Check that ``source`` may be merged into ``target`` and count what would move."""
+    _refuse_merged(source, "merge")
+    if target is None:
+        raise InvalidInput("into", "That donor no longer exists; pick another.")
+    if target is source:
+        raise InvalidInput("into", "A donor cannot be merged into itself; pick another donor.")
+    if target.merged_into is not None:
+        raise InvalidInput("into", f"{target.name} was itself merged into {target.merged_into.name}; "
+                                   f"pick {target.merged_into.name}.")
+    return MergePlan(source, target, _owned(session, Contribution.donor_id, source),
+                     _owned(session, User.donor_id, source), _owned(session, Reminder.donor_id, source),
+                     _owned(session, Donor.merged_into_id, source))
+
+
+def merge_donors(session: Session, source: Donor, target: Donor, source_version: int, target_version: int) -> MergePlan:
+    """Merge ``source`` into ``target``: its contributions, donor users and reminders move to
+    ``target``, the donors merged into it before now point at ``target``, and ``source`` stays
+    as an alias of ``target`` owning nothing.
+
+    Contributions, users and aliases are changed as objects, in one flush, so that the audit
+    trail records each move with the merge as its reason. ``target`` is touched too, so that
+    its version is checked: a correction or merge of it since the confirmation page is a conflict.
+    """
+    plan = merge_plan(session, source, target)
+    if (source.version, target.version) != (source_version, target_version):
+        raise EditConflict(f"Donor {source.name} or {target.name}")
+    moved = [*session.scalars(select(Contribution).where(Contribution.donor_id == source.id)),
+             *session.scalars(select(User).where(User.donor_id == source.id))]
+    aliases = list(session.scalars(select(Donor).where(Donor.merged_into_id == source.id)))
+    audit.give_reason(session, f"Donor {source.name} (No. {source.id}) merged into {target.name} (No. {target.id}).")
+    for record in moved:
+        record.donor = target
+    for alias in aliases:
+        alias.merged_into = target
+    source.merged_into = target
+    target.updated_at = utcnow()
+    _flushed(session, f"Donor {source.name} or {target.name}")
+    session.execute(update(Reminder).where(Reminder.donor_id == source.id).values(donor_id=target.id))
+    return plan
 
 
 #: Every donor's figures as a subquery the donors list filters, sorts and cuts into pages in SQL.
@@ -83,20 +224,25 @@ SORTING = Sorting(
 
 
 def name_contains(search: str):
-    """The condition "the donor's name contains ``search``", in any case (Unicode-aware: names
-    are matched on their case-folded key) and with ``%`` and ``_`` taken literally."""
-    return Donor.name_key.like(contains_pattern(name_key(search)), escape=ESCAPE)
+    """The condition "the donor's name, or the name of a donor merged into it, contains
+    ``search``", in any case (Unicode-aware: names are matched on their case-folded key) and
+    with ``%`` and ``_`` taken literally."""
+    pattern = contains_pattern(name_key(search))
+    alias = aliased(Donor)
+    merged_names = select(alias.merged_into_id).where(alias.name_key.like(pattern, escape=ESCAPE))
+    return Donor.name_key.like(pattern, escape=ESCAPE) | Donor.id.in_(merged_names)
 
 
 def count_donors(session: Session, search: str = "") -> int:
-    query = select(func.count(Donor.id))
+    """How many live donors (whose name contains ``search``)."""
+    query = select(func.count(Donor.id)).where(Donor.merged_into_id.is_(None))
     return session.scalar(query.where(name_contains(search)) if search else query)
 
 
 def donor_lines(session: Session, *, search: str = "", sort: Sort = SORTING.default, limit: int = 50,
                 offset: int = 0) -> list[DonorFigures]:
-    """A page of donors with their figures (``tracker.core.figures``), filtered and sorted in SQL."""
-    query = select(_FIGURES).join(Donor, Donor.id == _FIGURES.c.id)
+    """A page of live donors with their figures (``tracker.core.figures``), filtered and sorted in SQL."""
+    query = select(_FIGURES).join(Donor, Donor.id == _FIGURES.c.id).where(Donor.merged_into_id.is_(None))
     if search:
         query = query.where(name_contains(search))
     query = ordered(query, SORTING, sort, _FIGURES.c.id).limit(limit).offset(offset)

@@ -12,10 +12,7 @@ from tracker.donors import rules as donors
 from tracker.exports.rows import ReportFilters
 from tracker.gaps.rules import get_gap
 from tracker.web import session
-from tracker.web.forms import Form, date_field, options
-
-#: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
-MAX_ID = 2**31 - 1
+from tracker.web.forms import MAX_ID, Form, date_field, options
 
 
 class ReportFiltersForm(Form):

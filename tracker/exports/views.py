@@ -8,10 +8,11 @@ from reports.statement import write_donor_statement
 from reports.status import write_status_workbook
 from tracker.contributions.rules import today
 from tracker.exports import rows
-from tracker.exports.forms import MAX_ID, ReportFiltersForm
+from tracker.exports.forms import ReportFiltersForm
 from tracker.web import session
 from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.downloads import send_workbook
+from tracker.web.forms import MAX_ID
 from tracker.web.saving import render_form
 
 bp = Blueprint("reports", __name__, template_folder="templates")

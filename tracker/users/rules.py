@@ -39,8 +39,12 @@ def _checked_role(session: Session, role: str, donor_id: int | None) -> tuple[st
     if role not in {r.value for r in Role}:
         raise InvalidInput("role", f"Choose a role: {', '.join(r.value for r in Role)}.")
     if role == Role.DONOR:
-        if donor_id is None or session.get(Donor, donor_id) is None:
+        donor = None if donor_id is None else session.get(Donor, donor_id)
+        if donor is None:
             raise InvalidInput("donor_id", "A donor user must be linked to an existing donor (--donor ID).")
+        if donor.merged_into_id is not None:  # an alias owns nothing: the user would see nothing
+            raise InvalidInput("donor_id", f"Donor {donor_id} was merged into donor {donor.merged_into_id}: "
+                                           f"link the user to {donor.merged_into_id}.")
         return role, donor_id
     if donor_id is not None:
         raise InvalidInput("donor_id", "Only donor users are linked to a donor.")

@@ -13,6 +13,8 @@ from tracker.core import countries, money
 from tracker.core.errors import InvalidInput
 
 DATE_MESSAGE = "Enter the date as YYYY-MM-DD."
+#: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
+MAX_ID = 2**31 - 1
 
 
 def options(pairs) -> list[SelectChoice]:
