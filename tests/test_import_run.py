@@ -101,6 +101,8 @@ def test_a_tick_does_not_let_in_a_duplicate_of_what_was_recorded_since_the_previ
     first, *_, second = outcomes(result)
     assert first == (2, DUPLICATE, f"contribution No. {typed.id} of 2026-01-15")  # the same reference, any date
     assert second == (5, DUPLICATE, f"contribution No. {typed.id} of 2026-01-15")  # ticked as "same as row 2"
+
+
 def test_a_merged_donors_name_imports_to_the_donor_it_was_merged_into(session, gap):
     kept, merged = donors.find_or_add_donor(session, "Kept Donor"), donors.find_or_add_donor(session, "Old Name")
     donors.merge_donors(session, merged, kept, merged.version, kept.version)
