@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
 from tracker.core.models import DonorType
-from tracker.web.forms import COUNTRIES, MAX_ID, Form, options, version_field
+from tracker.web.forms import COUNTRIES, MAX_ID, STALE_FORM, Form, Versioned, options
 
 
-def _a_version(form, field):
-    """A version is a whole number; a browser never sends anything else, so this form is damaged.
-    Said above the form: a hidden field has no place to show its error."""
-    if field.data and not field.data.isdigit():
-        form.form_errors.append("This form is damaged; open the page again.")
-        raise ValidationError(form.form_errors[-1])
-
-
-class DonorForm(Form):
+class DonorForm(Versioned, Form):
     """The name's length and uniqueness are the service's rules (``tracker.donors.rules``): it
     judges the name as stored, trimmed and with its spaces folded."""
 
@@ -24,9 +16,6 @@ class DonorForm(Form):
     type = SelectField("Type", choices=options((t.value, t.value.capitalize()) for t in DonorType),
                        validate_choice=False)
     country = SelectField("Country", choices=[SelectChoice("", "—"), *COUNTRIES], validate_choice=False)
-    version = version_field()
-
-    validate_version = _a_version
 
 
 class MergeForm(Form):
@@ -35,11 +24,14 @@ class MergeForm(Form):
 
     into = SelectField("Merge into", choices=[], validate_choice=False,
                        validators=[InputRequired("Pick the donor to merge into.")])
-    version = version_field()
-    into_version = HiddenField(validators=[Optional()])
+    version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$", message=STALE_FORM)])
+    into_version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$", message=STALE_FORM)])
     confirmed = HiddenField(validators=[Optional()])
 
-    validate_version = validate_into_version = _a_version
+    def validate_confirmed(self, field):
+        """The confirmation carries both donors' versions as the page showed them; never filled in."""
+        if field.data and not (self.version.data and self.into_version.data):
+            raise ValidationError(STALE_FORM)
 
     def validate_into(self, field):
         if not field.data.isdigit() or int(field.data) > MAX_ID:

@@ -60,11 +60,11 @@ def show(donor_id: int):
     )
 
 
-def _donor_form(donor: Donor) -> DonorForm:
+def _donor_form(donor: Donor, **kwargs) -> DonorForm:
     """The edit form filled from the donor as stored, its version included; a posted form's
     values take the place of the stored ones."""
     return DonorForm(data={"name": donor.name, "type": donor.type, "country": donor.country or "",
-                           "version": donor.version})
+                           "version": donor.version}, **kwargs)
 
 
 def _entry(form: DonorForm) -> rules.DonorInput:
@@ -76,10 +76,10 @@ def _entry(form: DonorForm) -> rules.DonorInput:
 def edit(donor_id: int):
     donor = donor_or_404(donor_id)
     form = _donor_form(donor)
-    save = Save(form, record=donor)
+    save = Save(form, record=donor, current=lambda: _donor_form(donor, formdata=None))
     if form.validate_on_submit():
         with save:
-            rules.update_donor(session(), donor, _entry(form), int(form.version.data or 0))
+            rules.update_donor(session(), donor, _entry(form), int(form.version.data))
         if save.done:
             flash(f"Donor {donor.name} saved.", "success")
             return redirect(url_for("donors.show", donor_id=donor.id))
@@ -120,8 +120,7 @@ def merge(donor_id: int):
         if not form.confirmed.data:
             return _confirmation(form, donor, target)
         with save:
-            rules.merge_donors(session(), donor, target, int(form.version.data or 0),
-                               int(form.into_version.data or 0))
+            rules.merge_donors(session(), donor, target, int(form.version.data), int(form.into_version.data))
         if save.done:
             flash(f"{donor.name} merged into {target.name}; its name now finds {target.name}.", "success")
             return redirect(url_for("donors.show", donor_id=target.id))
