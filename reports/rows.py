@@ -23,6 +23,8 @@ class GapRow:
     funding: Decimal
     pledged: Decimal
     received: Decimal
+    written_off: Decimal  # the unpaid rest given up; already out of funding
+    exchange_difference: Decimal  # fully paid contributions: US$ received − US$ committed; part of funding
     shortfall: Decimal
     surplus: Decimal
     gap_if_pledges_honoured: Decimal

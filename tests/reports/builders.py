@@ -15,6 +15,7 @@ def notes(**changes) -> Notes:
 def gap(code: str = "KHM-SME", **changes) -> GapRow:
     fields = dict(code=code, title=f"Gap {code}", status="open", requirement=Decimal("720000.00"),
                   funding=Decimal("250000.00"), pledged=Decimal("10000.00"), received=Decimal("100000.00"),
+                  written_off=Decimal("0.00"), exchange_difference=Decimal("0.00"),
                   shortfall=Decimal("470000.00"), surplus=Decimal("0.00"),
                   gap_if_pledges_honoured=Decimal("460000.00"), coverage=Decimal("0.3472"), impact_count=1_500_000,
                   impact_unit="workers", impact_indicator="N° of persons")

@@ -43,7 +43,7 @@ def test_money_is_numbers_in_currency_formats_and_dates_are_dates():
     assert (rows[0][9].value, rows[0][9].number_format) == (1250, formats.USD_FORMAT)
     assert rows[0][4].is_date and rows[0][4].number_format == formats.DATE_FORMAT
     summary = book["Summary"]
-    assert summary["K2"].value == 0.3472 and summary["K2"].number_format == formats.PERCENT_FORMAT
+    assert summary["M2"].value == 0.3472 and summary["M2"].number_format == formats.PERCENT_FORMAT
 
 
 def test_the_summary_totals_are_sum_formulas_with_coverage_of_the_totals():
@@ -51,20 +51,20 @@ def test_the_summary_totals_are_sum_formulas_with_coverage_of_the_totals():
     totals = book["Summary"][4]
     assert totals[0].value == "Total"
     assert totals[3].value == "=SUM(D2:D3)" and totals[3].number_format == formats.USD_FORMAT
-    assert totals[10].value == '=IF(D4=0,"",E4/D4)'
+    assert totals[12].value == '=IF(D4=0,"",E4/D4)'
 
 
 def test_sheets_are_finance_grade_frozen_filtered_and_printable():
     book = built(write_status_workbook, builders.status_report())
     summary = book["Summary"]
     assert summary.freeze_panes == "C2"
-    assert summary.auto_filter.ref == "A1:N2"
+    assert summary.auto_filter.ref == "A1:P2"
     assert summary.page_setup.orientation == "landscape"
     assert (summary.page_setup.fitToWidth, summary.page_setup.fitToHeight) == (1, 0)
     assert summary.sheet_properties.pageSetUpPr.fitToPage
     assert summary.print_title_rows == "$1:$1"
     assert summary.column_dimensions["B"].width >= len("Gap KHM-SME")
-    assert [rule.dataBar is not None for rule in summary.conditional_formatting["K2:K2"]] == [True]
+    assert [rule.dataBar is not None for rule in summary.conditional_formatting["M2:M2"]] == [True]
     [chart] = summary._charts
     assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 2)
 

@@ -123,7 +123,7 @@ def contribution_lines(
         return []
     received = (
         select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
-        .where(Payment.contribution_id.in_(ids))
+        .where(Payment.contribution_id.in_(ids), Payment.voided_at.is_(None))
         .group_by(Payment.contribution_id)
         .subquery()
     )

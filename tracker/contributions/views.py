@@ -16,6 +16,7 @@ from tracker.contributions.forms import (
 )
 from tracker.contributions.rates import latest_rates, rate_on
 from tracker.core import audit, money
+from tracker.core.figures import contribution_figures
 from tracker.core.models import Contribution, Payment
 from tracker.donors import rules as donors
 from tracker.gaps.views import gap_or_404
@@ -77,6 +78,7 @@ def show(contribution_id: int):
     return render_template(
         "contributions/contribution.html", contribution=contribution,
         received=money.from_minor(rules.received_minor(session(), contribution), contribution.currency),
+        counted=contribution_figures(session(), [contribution.id])[contribution.id],
         payments=listings.payment_lines(session(), contribution_id=contribution.id),
         history=audit.history(session(), "contribution", contribution.id) if not is_donor() else [],
     )

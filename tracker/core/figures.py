@@ -227,6 +227,25 @@ class _Measures:
                 .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id))
 
 
+@dataclass(frozen=True)
+class ContributionFigures(InDollars):
+    """What one contribution counts for in its gap's figures, in US cents."""
+
+    contribution_id: int
+    funding_cents: int
+    received_cents: int
+    written_off_cents: int
+    exchange_difference_cents: int
+
+
+def contribution_figures(session: Session, contribution_ids: Sequence[int]) -> dict[int, ContributionFigures]:
+    """Each contribution's part in the figures (the same measures the gaps' totals sum), by id."""
+    m = _Measures()
+    query = m.joined(select(Contribution.id, m.funding, m.received, m.written_off, m.exchange_difference)
+                     .where(Contribution.id.in_(contribution_ids)))
+    return {row[0]: ContributionFigures(row[0], *(int(v) for v in row[1:])) for row in session.execute(query)}
+
+
 def _total(expression):
     return func.coalesce(func.sum(expression), 0)
 

@@ -66,6 +66,7 @@ def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
     """
     paid_in = (
         select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
+        .where(Payment.voided_at.is_(None))
         .group_by(Payment.contribution_id)
         .subquery("paid_in")
     )
@@ -105,7 +106,7 @@ def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> 
         .join(Contribution, Contribution.id == Payment.contribution_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
-        .where(*_between(Payment.date_received, filters.date_from, filters.date_to))
+        .where(Payment.voided_at.is_(None), *_between(Payment.date_received, filters.date_from, filters.date_to))
         .order_by(Payment.date_received, Payment.id)
     )
     for row in _streamed(session, filters.contributions(query)):
@@ -123,6 +124,7 @@ def gap_row(figures: GapFigures, gap: Gap) -> GapRow:
     return GapRow(
         code=figures.code, title=figures.title, status=figures.status, requirement=figures.requirement_usd,
         funding=figures.funding_usd, pledged=figures.pledged_usd, received=figures.received_usd,
+        written_off=figures.written_off_usd, exchange_difference=figures.exchange_difference_usd,
         shortfall=figures.shortfall_usd, surplus=figures.surplus_usd,
         gap_if_pledges_honoured=figures.gap_if_pledges_honoured_usd,
         coverage=None if coverage is None else coverage / 100,
