@@ -172,7 +172,7 @@ def runner(app):
 
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-HIDDEN = re.compile(r'<input(?=[^>]*type="hidden")[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
+HIDDEN = re.compile(r'<input(?=[^>]*(?:type="hidden"| hidden))[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
 
 
 def hidden_fields(page: str) -> dict[str, str]:

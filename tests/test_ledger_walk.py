@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 from tests.conftest import FormClient, hidden_fields
 from tests.web.test_gaps import NEW_GAP
 from tracker.core import db, money
-from tracker.core.figures import gap_figures
+from tracker.core.figures import donor_figures, gap_figures
 from tracker.core.models import Contribution, Donor, Gap, Payment, WriteOff
 
 WALK = settings(max_examples=12, stateful_step_count=20, deadline=None,
@@ -134,6 +134,32 @@ def reference_figures(ledger: Ledger, gap) -> dict[str, int]:
     return {"requirement": requirement, "funding": int(funding), "pledged": int(pledged), "received": int(received),
             "written_off": int(written_off), "exchange_difference": int(exchange_difference),
             "contributions": int(live), "shortfall": max(0, requirement - int(funding))}
+
+
+def reference_donor_figures(ledger: Ledger, donor_id: int) -> dict[str, int]:
+    """One donor's figures: each contribution's counted US$ (as above) by its status."""
+    split = dict.fromkeys(("pledged", "committed", "paid", "cancelled", "received", "contributions"), 0)
+    for c in (c for c in ledger.contributions if c.donor_id == donor_id):
+        paid_minor, paid_cents = ledger.live_paid(c.id)
+        fully_paid = paid_minor >= c.amount_minor
+        counted = paid_cents if fully_paid else max(c.usd_cents - ledger.write_offs.get(c.id, 0), paid_cents)
+        split[c.status] += c.usd_cents if c.status in ("pledged", "cancelled") else counted
+        split["received"] += {"paid": counted, "cancelled": 0}.get(c.status, paid_cents)
+        split["contributions"] += c.status != "cancelled"
+    return split
+
+
+def app_donor_figures(donor_ids: list[int]) -> dict[int, dict[str, int]]:
+    with db.new_session() as s:
+        return {f.donor_id: {"pledged": f.pledged_cents, "committed": f.committed_cents, "paid": f.paid_cents,
+                             "cancelled": f.cancelled_cents, "received": f.received_cents,
+                             "contributions": f.contributions}
+                for f in donor_figures(s, donor_ids)}
+
+
+def frozen_cents(minor: int, rate: Decimal) -> int:
+    """US cents of ``minor`` (two places: USD and EUR) at ``rate`` units per US$, half-even."""
+    return int((Decimal(minor).scaleb(-2) / rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN).scaleb(2))
 
 
 def app_figures(code: str) -> dict[str, int]:
@@ -371,12 +397,24 @@ class LedgerWalk(RuleBasedStateMachine):
     def the_ledger_holds(self):
         self.ledger = read_ledger(self.codes)
         self.figures_match_the_reference()
+        self.donors_figures_match_the_reference()
+        self.us_dollars_are_frozen_at_the_recorded_rate()
         self.statuses_follow_the_payments()
         self.the_gap_pages_show()
 
     def figures_match_the_reference(self):
         for gap in self.ledger.gaps:
             assert app_figures(gap.code) == reference_figures(self.ledger, gap), gap.code
+
+    def donors_figures_match_the_reference(self):
+        with db.new_session() as s:
+            donor_ids = list(s.scalars(select(Donor.id).where(Donor.name.in_(self.donor_names))))
+        found = app_donor_figures(donor_ids)
+        assert found == {i: reference_donor_figures(self.ledger, i) for i in donor_ids}
+
+    def us_dollars_are_frozen_at_the_recorded_rate(self):
+        for record in (*self.ledger.contributions, *self.ledger.payments):
+            assert record.usd_cents == frozen_cents(record.amount_minor, record.rate), record
 
     def statuses_follow_the_payments(self):
         for c in self.ledger.contributions:

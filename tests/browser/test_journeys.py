@@ -5,8 +5,10 @@ import re
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
 
 from tests.browser.conftest import sign_in
+from tracker.core.models import Payment
 
 AGRI = "Extend legal and effective coverage to the agricultural sector"
 TODAY = date.today().isoformat()
@@ -115,10 +117,37 @@ def test_two_tabs_editing_one_contribution_do_not_overwrite_each_other(open_tab,
     second.get_by_label("Agreement reference").fill("JP-2026-01-B")
     second.get_by_role("button", name="Save changes").click()
     expect(second.get_by_role("alert")).to_contain_text("was changed by someone else while you were editing it")
-    expect(second.get_by_label("Agreement reference")).to_have_value("JP-2026-01-B")
+    # Both changed the reference: the form holds the saved one, the one typed here is shown beside it.
+    expect(second.locator("table.conflict tr.clash")).to_contain_text("JP-2026-01-B")
+    expect(second.get_by_label("Agreement reference")).to_have_value("JP-2026-01-A")
     first.goto("/contributions/1")
     expect(first.locator(".cards")).to_contain_text("JP-2026-01-A")
     expect(first.locator(".cards")).not_to_contain_text("JP-2026-01-B")
+
+
+def test_back_and_resubmit_after_a_payment_records_it_once(open_tab, people, session):
+    """The browser's Back shows the filled payment form again; sending it again adds nothing."""
+    page = open_tab()
+    sign_in(page, "officer@example.org")
+    page.goto("/contributions/1/payments/new")
+    page.get_by_label("Date received").fill(TODAY)
+    page.get_by_label("Amount").fill("500000")
+    page.get_by_label("Exchange rate (units per US$)").fill("150")
+    page.get_by_label("Payment reference").fill("JP-PAY-1")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_role("status")).to_contain_text("Payment of 500,000 JPY recorded")
+    first_page = page.url
+
+    page.go_back()
+    expect(page.get_by_label("Payment reference")).to_have_value("JP-PAY-1")
+    page.get_by_role("button", name="Record payment").click()
+
+    expect(page.get_by_role("status")).to_contain_text("already recorded when the form was first sent; "
+                                                       "nothing was added again")
+    assert page.url == first_page
+    payments = page.get_by_role("row", name=re.compile("JP-PAY-1"))
+    expect(payments).to_have_count(1)
+    assert session.scalar(select(func.count()).select_from(Payment)) == 1
 
 
 def test_a_donor_sees_only_its_own_contributions(open_tab, people):

@@ -134,16 +134,16 @@ def test_a_version_that_is_not_a_number_is_refused(forms, commitment):
 # Resubmits add nothing -----------------------------------------------------------------------
 
 
-def test_back_and_resubmit_records_one_payment_and_lands_on_it(forms, session, commitment):
+def test_back_and_resubmit_records_one_payment_and_lands_where_the_first_did(forms, session, commitment):
     url = f"/contributions/{commitment.id}/payments/new"
     opened = forms.hidden(url)  # the form as the browser keeps it for Back
     payment = {"date_received": "2026-03-10", "amount": "400.00", "rate": "0.8", "reference": "W-1"}
     first = forms.client.post(url, data={**opened, **payment})
-    assert first.status_code == 302 and first.headers["Location"].endswith(f"/contributions/{commitment.id}")
+    assert first.status_code == 302 and first.headers["Location"].endswith("/gaps/KHM-SME")
     again = forms.client.post(url, data={**opened, **payment}, follow_redirects=True)
     assert again.status_code == 200
     assert "already recorded when the form was first sent; nothing was added again" in page_of(again)
-    assert again.request.path == f"/contributions/{commitment.id}"
+    assert again.request.path == "/gaps/KHM-SME"
     assert count(session, Payment) == 1
 
 

@@ -108,6 +108,22 @@ def void_payment(browser, session, world):
                          follow_redirects=True), f"Payment {payment.id} voided")
 
 
+def edit_donor(browser, session, world):
+    donor = world["contribution"].donor
+    fields = {"name": "Japan", "type": "government", "country": "JP", "version": str(donor.version)}
+    return browser.post(f"/donors/{donor.id}/edit", fields, follow_redirects=True), "Donor Japan saved."
+
+
+def merge_donors(browser, session, world):
+    kept = world["contribution"].donor
+    duplicate = factories.add_contribution(session, world["gap"], "5.00", donor="Japan (Gov.)").donor
+    session.commit()
+    fields = {"into": str(kept.id), "version": str(duplicate.version), "into_version": str(kept.version),
+              "confirmed": "yes"}
+    return (browser.post(f"/donors/{duplicate.id}/merge", fields, follow_redirects=True),
+            "Japan (Gov.) merged into Government of Japan")
+
+
 def generate_schedule(browser, session, world):
     fields = {"count": "4", "frequency": "quarterly", "first_due_date": SOON, "version": _version(world)}
     return (browser.post(_contribution_url(world, "schedule"), fields, follow_redirects=True),
@@ -158,6 +174,7 @@ ACTIONS = {
     "contributions.new": record_contribution, "contributions.edit": edit_contribution,
     "contributions.cancel": cancel_contribution, "contributions.new_payment": record_payment,
     "contributions.edit_payment": correct_payment, "contributions.void_payment": void_payment,
+    "donors.edit": edit_donor, "donors.merge": merge_donors,
     "schedules.generate": generate_schedule, "schedules.typed": type_schedule, "schedules.write_off": write_off,
     "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
     "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,

@@ -178,9 +178,9 @@ def new_payment(contribution_id: int):
         if save.done:
             flash(f"Payment of {money.format_amount(form.amount_value, contribution.currency)} "
                   f"{contribution.currency} recorded.", "success")
-            return redirect(_shown(contribution))
+            return redirect(url_for("gaps.show", code=contribution.gap.code))
     if save.earlier:
-        return save.land_on_earlier(_shown(contribution))
+        return save.land_on_earlier(url_for("gaps.show", code=contribution.gap.code))
     return save.page("contributions/payment_form.html", contribution=contribution, payment=None)
 
 

@@ -115,9 +115,14 @@ class Versioned:
 
 
 class Creating:
-    """A creating form's hidden state: its one-time key and the tick for a likely duplicate."""
+    """A creating form's hidden state: its one-time key, and the copy of it that survives the
+    browser's Back button (see ``static/one-time-key.js``), which wins when present."""
 
     submission = submission_field()
+    kept_submission = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}$", message=STALE_FORM)])
+
+    def one_time_key(self) -> str | None:
+        return self.kept_submission.data or self.submission.data or None
 
 
 class CurrencyAmountMixin:

@@ -114,8 +114,7 @@ class Save:
             session().flush()
 
     def _key(self) -> str | None:
-        field = getattr(self.form, "submission", None)
-        return field.data if self.creates and field is not None and field.data else None
+        return self.form.one_time_key() if self.creates and hasattr(self.form, "one_time_key") else None
 
     def land_on_earlier(self, url: str):
         """Where a repeated post goes: the page of what the first post created, saying so."""
