@@ -117,12 +117,14 @@ def test_a_merged_donors_name_imports_to_the_donor_it_was_merged_into(session, g
 
 
 def test_a_value_too_large_for_the_database_is_a_problem_not_a_crash(session, gap):
-    table = table_of([["Big", "KHM-SME", "999999999999.99", "EUR", "0.0000000001", "paid", None, "X"],
+    table = table_of([["Big", "KHM-SME", "999999999999.99", "EUR", "0.001", "paid", None, "X"],
+                      ["Tiny rate", "KHM-SME", "10", "EUR", "0.0000000001", "paid", None, "Z"],
                       ["Small", "KHM-SME", "10", "USD", None, "paid", None, "Y"]])
     result = run_import(session, table, Mapping(guessed(table.headers)), skip_invalid=True)
     session.commit()
-    assert [o.outcome for o in result.outcomes] == ["skipped", "imported"]
-    assert "too large to store" in result.problems[0].message
+    assert [o.outcome for o in result.outcomes] == ["skipped", "skipped", "imported"]
+    assert "worth more than US$ 100,000,000,000, the most one record may hold" in result.problems[0].message
+    assert "below 0.0001 units per US$" in result.problems[1].message
 
 
 def test_a_concurrent_import_of_the_same_rows_keeps_nothing(session, gap, monkeypatch):

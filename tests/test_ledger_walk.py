@@ -15,8 +15,7 @@ walk proves that
 - nothing that changes money (a payment, its correction or void, a write-off, a cancellation, an
   edit of amount, currency, rate, status or donor) is saved on a closed gap;
 - no cancelled contribution has a live payment, one with live payments is never a pledge, and
-  one whose live payments reach its amount is paid (not checked until a bug is fixed: see
-  ``EDITS_SETTLE_THE_STATUS``).
+  one whose live payments reach its amount is paid.
 
 A step that answers 302 is checked for what it must have done (one record more, the donor
 merged …); a form sent twice with the same one-time key creates one record.
@@ -31,7 +30,6 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -64,12 +62,6 @@ RATES = ["0.8", "0.9", "1.25", ""]  # "": the rate on file, of which there is no
 REFERENCES = ["", "REF-1", "REF-2"]  # few, so that the duplicate rule answers often
 STATUSES = ["pledged", "committed", "paid"]
 REQUIREMENTS = [None, "1500.00", "1,200.50", "800.00"]  # None: keep the requirement as it is
-
-#: BUG (reported): an edit of a contribution (its amount down to what was received, or its status
-#: from paid back to committed) leaves it committed though fully paid; see
-#: test_an_edit_down_to_what_was_received_makes_it_paid. Until the fix, the walk does not check that
-#: a fully paid contribution is paid; set this to True with the fix.
-EDITS_SETTLE_THE_STATUS = False
 
 picks = st.integers(min_value=0, max_value=10**6)
 
@@ -445,7 +437,7 @@ class LedgerWalk(RuleBasedStateMachine):
             if c.status == "cancelled":
                 assert paid_minor == 0, f"cancelled contribution {c.id} has live payments"
                 continue
-            if paid_minor >= c.amount_minor and EDITS_SETTLE_THE_STATUS:
+            if paid_minor >= c.amount_minor:
                 assert c.status == "paid", f"contribution {c.id} is fully paid but {c.status}"
             if paid_minor > 0:
                 assert c.status != "pledged", f"contribution {c.id} received money but is still pledged"
@@ -461,13 +453,9 @@ def test_a_walk_through_the_ledger_keeps_the_figures_true(app, session, client_a
 
 
 
-@pytest.mark.xfail(strict=True, reason="BUG found by the walk: editing a contribution does not bring its status "
-                                       "in line with what it received (rules.edit_contribution)")
-def test_an_edit_down_to_what_was_received_makes_it_paid(forms):
-    """BUG (reported, not fixed here): 250 US$ committed, 100 US$ received, then edited to an amount
-    of 100 with status committed: saved (302) and left committed though fully paid. The same holds
-    for an edit of a fully paid contribution back to committed. Remove the xfail with the fix, and
-    set ``EDITS_SETTLE_THE_STATUS`` to True."""
+def test_an_edit_down_to_what_was_received_is_refused_unless_paid(forms):
+    """Found by the walk: 250 US$ committed, 100 US$ received, then edited to an amount of 100 with
+    status committed was saved and left committed though fully paid. Now refused beside the status."""
     assert forms.post("/gaps/new", {**NEW_GAP, "code": "LW-EDIT", "requirement": "1,000.00"}).status_code == 302
     fields = {"donor_id": "", "new_donor": "Walk edit donor", "donor_type": "government", "donor_country": "",
               "amount": "250.00", "currency": "USD", "rate": "", "rate_date": "", "status": "committed",
@@ -481,4 +469,9 @@ def test_an_edit_down_to_what_was_received_makes_it_paid(forms):
     edited = forms.post(f"/contributions/{made_id}/edit", {**fields, "donor_id": str(donor_id), "new_donor": "",
                                                             "amount": "100.00"})
     with db.new_session() as s:
-        assert (edited.status_code, s.get(Contribution, made_id).status) in ((302, "paid"), (400, "committed"))
+        assert (edited.status_code, s.get(Contribution, made_id).status) == (400, "committed")
+    assert "so the contribution is paid" in edited.get_data(as_text=True)
+    paid = forms.post(f"/contributions/{made_id}/edit", {**fields, "donor_id": str(donor_id), "new_donor": "",
+                                                          "amount": "100.00", "status": "paid"})
+    with db.new_session() as s:
+        assert (paid.status_code, s.get(Contribution, made_id).status) == (302, "paid")

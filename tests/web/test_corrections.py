@@ -354,3 +354,15 @@ def test_a_partly_paid_commitment_keeps_its_committed_value(client, session, com
     session.commit()
     gap = client.get("/api/v1/gaps/KHM-SME").get_json()
     assert (gap["funding_usd"], gap["received_usd"], gap["exchange_difference_usd"]) == ("1250.00", "500.00", "0.00")
+
+
+def test_on_a_closed_gap_a_note_may_be_corrected_but_not_the_money(forms, session, commitment):
+    gap = session.get(Gap, commitment.gap_id)
+    gap.status = "closed"
+    session.commit()
+    url = f"/contributions/{commitment.id}/edit"
+    refused = forms.post(url, edit_fields(commitment, amount="900.00"))
+    assert refused.status_code == 400 and "is closed; reopen it" in page_of(refused)
+    assert forms.post(url, edit_fields(commitment, note="Agreement filed")).status_code == 302
+    session.refresh(commitment)
+    assert (commitment.amount_minor, commitment.note) == (100_000, "Agreement filed")

@@ -191,7 +191,6 @@ def edit_contribution(
     _check_version(contribution, expected_version)
     if contribution.status == ContributionStatus.CANCELLED:
         raise InvalidInput(None, "A cancelled contribution cannot be edited.")
-    check_gap_open(contribution.gap)
     _check_status(entry.status)
     received = received_minor(session, contribution)
     if received > 0 and entry.currency.upper() != contribution.currency:
@@ -201,8 +200,13 @@ def edit_contribution(
     if contribution.schedule is not None and entry.status == ContributionStatus.PLEDGED:
         raise InvalidInput("status", "It has a payment schedule, so it is at least committed.")
     minor, rate, rate_date, cents = _priced(session, entry)
+    if received >= minor and entry.status != ContributionStatus.PAID:
+        raise InvalidInput("status", "The payments received reach this amount, so the contribution is paid: "
+                                     "choose Paid, or correct the payments first.")
     money_changed = (minor, entry.currency.upper()) != (contribution.amount_minor, contribution.currency)
     status_changed = entry.status != contribution.status
+    if money_changed or status_changed or rate != contribution.rate or entry.donor is not contribution.donor:
+        check_gap_open(contribution.gap)  # a note or a reference may still be corrected
     if contribution.write_off is not None and money_changed:
         raise InvalidInput("amount", "The unpaid rest was written off, so the amount can no longer change.")
     if contribution.write_off is not None and status_changed:

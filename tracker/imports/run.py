@@ -18,7 +18,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.contributions.duplicates import matching_contribution, same_in_file
@@ -242,10 +242,6 @@ def _record(session: Session, lookups: _Lookups, entry: Entry, mapping: Mapping)
     except InvalidInput as error:
         column = mapping.column(_TARGET_OF_FIELD[error.field]) if error.field in _TARGET_OF_FIELD else "(whole row)"
         return RowOutcome(entry.row, SKIPPED, entry, (Problem(entry.row, column, error.message),)), None
-    except (DataError, OverflowError):  # e.g. a tiny rate making the US$ value too large for the database
-        problem = Problem(entry.row, mapping.column("rate"), "The US$ value is too large to store; check the "
-                                                             "amount and the exchange rate.")
-        return RowOutcome(entry.row, SKIPPED, entry, (problem,)), None
     lookups.remember_donor(donor)
     return RowOutcome(entry.row, IMPORTED, entry), contribution.id
 
