@@ -81,13 +81,24 @@ amounts = st.integers(min_value=1, max_value=10**13).map(lambda cents: Decimal(c
 rates = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(20000), places=4)
 
 
-@given(st.lists(st.tuples(amounts, rates), min_size=1, max_size=40))
+within_bounds = st.tuples(amounts, rates).filter(lambda part: part[0] / part[1] <= money.usd(money.MAX_USD_CENTS))
+
+
+@given(st.lists(within_bounds, min_size=1, max_size=40))
 def test_parts_add_up_to_the_total(parts):
     """The total of frozen US$ values is the exact sum of each part's cents."""
     cents = [money.usd_cents(amount, rate) for amount, rate in parts]
     assert money.usd(sum(cents)) == sum((money.usd(c) for c in cents), Decimal(0))
     for (amount, rate), part in zip(parts, cents):
         assert abs(Decimal(part) / 100 - amount / rate) <= Decimal("0.005")
+
+
+def test_a_us_dollar_value_beyond_what_one_record_may_hold_is_refused():
+    assert money.usd_cents(Decimal("100000000000.00"), Decimal(1)) == money.MAX_USD_CENTS
+    with pytest.raises(money.MoneyError, match="the most one record may hold"):
+        money.usd_cents(Decimal("100000000000.01"), Decimal(1))
+    with pytest.raises(money.MoneyError, match="below 0.0001"):
+        money.parse_rate("0.00009")
 
 
 @given(st.integers(min_value=0, max_value=10**15), st.sampled_from(["USD", "JPY", "KWD", "CLF"]))
