@@ -78,6 +78,7 @@ def test_two_tabs_keep_both_changes_after_the_409(forms, session, commitment):
     assert re.search(r'<th scope="row">Amount</th>\s*<td>1200.00 <em>\(changed by someone else\)', page)
     assert re.search(r'<th scope="row">Agreement reference</th>\s*<td>EU-1</td>\s*<td>EU-1-B <em>\(your change\)',
                      page)
+    assert '<th scope="row">New donor&#39;s type</th>' not in conflict.get_data(as_text=True)  # left as shown
     # The form holds A's amount and note, B's reference, and the version now stored: nothing stale.
     session.refresh(commitment)
     assert value_of(page, "amount") == "1200.00" and value_of(page, "note") == "Revised"

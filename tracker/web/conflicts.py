@@ -57,7 +57,10 @@ def shown(field) -> str:
     if isinstance(field, BooleanField):
         return "y" if field.data else ""
     if isinstance(field, SelectField):
-        return "" if field.data is None else str(field.data)
+        if field.data is None:  # nothing chosen: the browser shows, and sends, the first option
+            first = next(iter(field.iter_choices()), None)
+            return "" if first is None else str(first[0])
+        return str(field.data)
     return field._value() or ""
 
 
