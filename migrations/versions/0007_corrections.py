@@ -52,8 +52,21 @@ def upgrade() -> None:
                               ['contribution_id', 'voided_at', 'usd_cents', 'amount_minor'], unique=False)
     _versioned_done('payment')
 
+    # The figures now read each contribution's amount too (is it fully paid?): keep them covered.
+    with op.batch_alter_table('contribution', schema=None) as batch_op:
+        for column in ('gap_id', 'donor_id'):
+            batch_op.drop_index(f'ix_contribution_{column}_status_usd_cents')
+            batch_op.create_index(f'ix_contribution_{column}_status_usd_cents_amount_minor',
+                                  [column, 'status', 'usd_cents', 'amount_minor'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('contribution', schema=None) as batch_op:
+        for column in ('gap_id', 'donor_id'):
+            batch_op.drop_index(f'ix_contribution_{column}_status_usd_cents_amount_minor')
+            batch_op.create_index(f'ix_contribution_{column}_status_usd_cents', [column, 'status', 'usd_cents'],
+                                  unique=False)
+
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_contribution_id_voided_at_usd_cents_amount_minor'))
         batch_op.create_index(batch_op.f('ix_payment_contribution_id_usd_cents'), ['contribution_id', 'usd_cents'], unique=False)

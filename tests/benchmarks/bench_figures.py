@@ -192,7 +192,7 @@ def _check_same_answer(rows: list, figures: list) -> None:
     """The floor must compute what ``gap_figures`` does, or the ratio means nothing."""
     raw = [(gap_id, code, *(int(v) for v in sums)) for gap_id, code, _title, _status, *sums in rows]
     ours = [(f.gap_id, f.code, f.requirement_cents, f.funding_cents, f.pledged_cents, f.received_cents,
-             f.written_off_cents, f.contributions) for f in figures]
+             f.written_off_cents, f.contributions, f.exchange_difference_cents) for f in figures]
     if raw != ours:
         raise SystemExit("The raw aggregate and gap_figures disagree; the benchmark would compare apples and pears.")
 

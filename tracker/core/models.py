@@ -189,10 +189,11 @@ class Contribution(Base):
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("usd_cents >= 0", name="usd_not_negative"),
         CheckConstraint("rate > 0", name="rate_positive"),
-        # Covering indexes: the figures read (gap or donor, status, US$) from the index alone,
-        # never the wide contribution rows (half the time of the all-gaps figures on SQLite).
-        Index(None, "gap_id", "status", "usd_cents"),
-        Index(None, "donor_id", "status", "usd_cents"),
+        # Covering indexes: the figures read (gap or donor, status, US$, amount) from the index
+        # alone, never the wide contribution rows (a third of the time of the all-gaps figures on
+        # SQLite). The amount tells whether the payments have reached it (exchange differences).
+        Index(None, "gap_id", "status", "usd_cents", "amount_minor"),
+        Index(None, "donor_id", "status", "usd_cents", "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
