@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.contributions import duplicates, rules
 from tracker.contributions.rates import resolve_rate
@@ -77,16 +76,9 @@ def _settle(session: Session, contribution: Contribution, received_before: int) 
     elif contribution.status == ContributionStatus.PLEDGED and received > 0:
         contribution.status = ContributionStatus.COMMITTED.value
     rules.touch(contribution)
-    _flush_guarded(session, f"Contribution {contribution.id}")
+    rules.flush_guarded(session, f"Contribution {contribution.id}")
     if contribution.instalments:
         instalments.match_payments(session, contribution, received, rules.today())
-
-
-def _flush_guarded(session: Session, what: str) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise EditConflict(what) from None
 
 
 def record_payment(session: Session, contribution: Contribution, entry: PaymentInput) -> Payment:
@@ -126,7 +118,7 @@ def edit_payment(session: Session, payment: Payment, entry: PaymentInput, expect
     payment.rate = rate
     payment.usd_cents = cents
     payment.reference = entry.reference.strip()
-    _flush_guarded(session, f"Payment {payment.id}")
+    rules.flush_guarded(session, f"Payment {payment.id}")
     _settle(session, contribution, before)
     return payment
 
@@ -140,6 +132,6 @@ def void_payment(session: Session, payment: Payment, reason: str, expected_versi
     payment.voided_at = datetime.now(UTC)
     payment.void_reason = reason.strip()
     audit.give_reason(session, reason)
-    _flush_guarded(session, f"Payment {payment.id}")
+    rules.flush_guarded(session, f"Payment {payment.id}")
     _settle(session, contribution, before)
     return payment

@@ -161,12 +161,12 @@ def _check_version(contribution: Contribution, expected_version: int) -> None:
         raise EditConflict(f"Contribution {contribution.id}")
 
 
-def _flush_guarded(session: Session, contribution: Contribution) -> None:
-    """Flush, turning a concurrent UPDATE caught by the version column into an EditConflict."""
+def flush_guarded(session: Session, what: str) -> None:
+    """Flush, turning a concurrent UPDATE caught by the version column into an EditConflict on ``what``."""
     try:
         session.flush()
     except StaleDataError:
-        raise EditConflict(f"Contribution {contribution.id}") from None
+        raise EditConflict(what) from None
 
 
 def lock(session: Session, contribution: Contribution) -> None:
@@ -224,7 +224,7 @@ def edit_contribution(
     contribution.decision_date = entry.decision_date
     contribution.reference = entry.reference.strip()
     contribution.note = entry.note.strip()
-    _flush_guarded(session, contribution)
+    flush_guarded(session, f"Contribution {contribution.id}")
     if money_changed:
         instalments.rebuild(session, contribution, received, today())
     elif status_changed and contribution.instalments:
@@ -256,7 +256,7 @@ def cancel_contribution(session: Session, contribution: Contribution, reason: st
     contribution.cancel_reason = reason.strip()
     audit.give_reason(session, reason)
     contribution.cancelled_at = datetime.now(UTC)
-    _flush_guarded(session, contribution)
+    flush_guarded(session, f"Contribution {contribution.id}")
     instalments.close_open(session, contribution, InstalmentStatus.CANCELLED)
 
 
@@ -269,7 +269,7 @@ def set_schedule(session: Session, contribution: Contribution, plan: instalments
     _check_version(contribution, expected_version)
     instalments.set_plan(session, contribution, plan, received_minor(session, contribution), today())
     touch(contribution)
-    _flush_guarded(session, contribution)
+    flush_guarded(session, f"Contribution {contribution.id}")
 
 
 def write_off(session: Session, contribution: Contribution, reason: str, expected_version: int) -> WriteOff:
@@ -296,6 +296,6 @@ def write_off(session: Session, contribution: Contribution, reason: str, expecte
                         usd_cents=money.usd_cents(money.from_minor(rest, contribution.currency), contribution.rate))
     contribution.write_off = given_up
     touch(contribution)
-    _flush_guarded(session, contribution)
+    flush_guarded(session, f"Contribution {contribution.id}")
     instalments.close_open(session, contribution, InstalmentStatus.WRITTEN_OFF)
     return given_up
