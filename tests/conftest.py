@@ -171,7 +171,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HIDDEN = re.compile(r'<input(?=[^>]*(?:type="hidden"| hidden))[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
 
 

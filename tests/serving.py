@@ -1,10 +1,12 @@
 """The app behind a real threaded HTTP server, for tests, benchmarks and screenshots."""
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import requests
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -26,3 +28,18 @@ def serving(app: Flask, quiet: bool = False) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def signed_in(base: str, email: str, password: str) -> Iterator[requests.Session]:
+    """A browser of its own, signed in through the real sign-in form of the app at ``base``."""
+    with requests.Session() as browser:
+        page = browser.get(f"{base}/login", timeout=60)
+        token = CSRF.search(page.text).group(1)
+        answer = browser.post(f"{base}/login", data={"email": email, "password": password, "csrf_token": token},
+                              allow_redirects=False, timeout=60)
+        assert answer.status_code == 302, answer.text[:2000]
+        yield browser

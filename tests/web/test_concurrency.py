@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import CSRF, hidden_fields
+from tests.conftest import hidden_fields
+from tests.serving import signed_in
 from tracker.core import db
 from tracker.core.figures import figures_of
 from tracker.core.models import Contribution, Donor
@@ -97,21 +97,11 @@ def gap_code(app) -> str:
     return GAP
 
 
-def _sign_in(browser: requests.Session, base: str) -> None:
-    """Sign in through the real form, as each officer would in their own browser."""
-    page = browser.get(f"{base}/login", timeout=60)
-    token = CSRF.search(page.text).group(1)
-    answer = browser.post(f"{base}/login", data={"email": EDITOR, "password": factories.PASSWORD, "csrf_token": token},
-                          allow_redirects=False, timeout=60)
-    assert answer.status_code == 302, answer.text[:2000]
-
-
 def _submit(base: str, code: str, post: Post, start: threading.Barrier) -> int:
     """Open the form, wait for every other client, then post it; return the status code."""
     url = f"{base}/gaps/{code}/contributions/new"
-    with requests.Session() as browser:
+    with signed_in(base, EDITOR, factories.PASSWORD) as browser:
         try:
-            _sign_in(browser, base)
             page = browser.get(url, timeout=60)
             assert page.status_code == 200, (post.reference, page.status_code)
             hidden = hidden_fields(page.text)

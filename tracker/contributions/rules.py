@@ -13,7 +13,7 @@ currency, rate and status are fixed, and a likely duplicate is stored only when 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from tracker.core.models import (
     Payment,
     WriteOff,
 )
+from tracker.donors.rules import held
 from tracker.schedules import instalments
 
 EARLIEST = date(1990, 1, 1)
@@ -136,6 +137,7 @@ def record_contribution(session: Session, gap: Gap, entry: ContributionInput) ->
     already there and the person has not confirmed it (``LikelyDuplicate``)."""
     check_gap_open(gap)
     _check_status(entry.status)
+    entry = replace(entry, donor=held(session, entry.donor))
     minor, rate, rate_date, cents = _priced(session, entry)
     _check_not_duplicate(session, gap, entry, minor)
     contribution = Contribution(
@@ -187,6 +189,7 @@ def edit_contribution(
 
     A new amount (or currency) rebuilds the instalments that have received nothing.
     """
+    entry = replace(entry, donor=held(session, entry.donor))  # the donor first, as a merge locks them
     lock(session, contribution)
     _check_version(contribution, expected_version)
     if contribution.status == ContributionStatus.CANCELLED:

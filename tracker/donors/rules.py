@@ -86,6 +86,20 @@ def find_or_add_donor(session: Session, name: str, type_: str = DonorType.OTHER,
     return donor
 
 
+def held(session: Session, donor: Donor) -> Donor:
+    """``donor`` read again under a share lock (FOR SHARE) that a merge of it waits for, or
+    the donor it was merged into when a merge committed first: a contribution recorded
+    while its donor is being merged lands on the donor kept, never on the alias.
+
+    On SQLite the write transaction already holds the database's only write lock.
+    """
+    session.refresh(donor, with_for_update={"read": True})
+    while donor.merged_into_id is not None:
+        donor = donor.merged_into
+        session.refresh(donor, with_for_update={"read": True})
+    return donor
+
+
 def donor_choices(session: Session) -> list[tuple[str, str]]:
     """(id, name) of every live donor, by name, for the donor picker."""
     query = select(Donor.id, Donor.name).where(Donor.merged_into_id.is_(None)).order_by(Donor.name_key)
@@ -185,11 +199,18 @@ def merge_donors(session: Session, source: Donor, target: Donor, source_version:
     Contributions, users and aliases are changed as objects, in one flush, so that the audit
     trail records each move with the merge as its reason. ``target`` is touched too, so that
     its version is checked: a correction or merge of it since the confirmation page is a conflict.
+
+    Both donors are locked first (FOR UPDATE, lower id first so two merges cannot deadlock):
+    a contribution being recorded for ``source`` meanwhile either commits before the merge
+    reads what to move, or waits and then finds ``source`` merged (``held``).
     """
+    for donor in sorted((source, target), key=lambda d: d.id):
+        session.refresh(donor, with_for_update=True)
     plan = merge_plan(session, source, target)
     if (source.version, target.version) != (source_version, target_version):
         raise EditConflict(f"Donor {source.name} or {target.name}")
-    moved = [*session.scalars(select(Contribution).where(Contribution.donor_id == source.id)),
+    moved = [*session.scalars(select(Contribution).where(Contribution.donor_id == source.id)
+                              .with_for_update().execution_options(populate_existing=True)),
              *session.scalars(select(User).where(User.donor_id == source.id))]
     aliases = list(session.scalars(select(Donor).where(Donor.merged_into_id == source.id)))
     audit.give_reason(session, f"Donor {source.name} (No. {source.id}) merged into {target.name} (No. {target.id}).")
