@@ -49,10 +49,11 @@ class Config:
     #: "production" refuses to start without SECRET_KEY, sends cookies only over HTTPS and never debugs.
     TRACKER_ENV = os.environ.get("TRACKER_ENV", "development")
     #: Minutes without a request after which a signed-in session ends. Every request moves the
-    #: clock, and the cookie is re-issued with each response to expire this long after it.
+    #: clock (the time is kept in the signed cookie).
     SESSION_IDLE_MINUTES = _int("TRACKER_SESSION_IDLE_MINUTES", 30, minimum=1)
     #: Hours after signing in at which a session ends however active it is (a stolen cookie
-    #: cannot be kept alive by use).
+    #: cannot be kept alive by use). Also the cookie's lifetime in the browser, counted from
+    #: the latest response.
     SESSION_MAX_HOURS = _int("TRACKER_SESSION_MAX_HOURS", 12, minimum=1)
     #: Flask's: send the session cookie with every response, so the browser's expiry moves too.
     SESSION_REFRESH_EACH_REQUEST = True

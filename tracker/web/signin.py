@@ -102,8 +102,10 @@ def _why_session_ends() -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    """The cookie expires in the browser after the idle time too; every response re-issues it
-    (SESSION_REFRESH_EACH_REQUEST), so its expiry moves with each request like the clock here."""
+    """Every response re-issues the cookie (SESSION_REFRESH_EACH_REQUEST), so its expiry in the
+    browser moves with each request, as the idle clock here does. It is set to the absolute
+    lifetime, not the idle time: Flask refuses a cookie older than that before this module
+    sees it, and the person would come back to the sign-in page without being told why."""
     login_manager.init_app(app)
-    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    app.permanent_session_lifetime = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.before_request(_guard)
