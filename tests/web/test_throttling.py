@@ -25,7 +25,7 @@ from tests.conftest import CSRF, FormClient
 from tests.serving import AppProcess, app_env, free_port, get_status, gunicorn_command
 from tracker.core import db
 from tracker.core.models import SignInCounter, ThrottleScope
-from tracker.users import rules, throttle
+from tracker.users import rules, throttle, views
 
 EMAIL = "officer@example.org"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -168,6 +168,13 @@ def test_slots_of_a_worker_that_died_checking_are_freed_after_a_minute(app, sess
     session.rollback()
     clock.shift(1)
     admit(session)
+
+
+def test_a_sign_in_that_waits_too_long_for_a_slot_is_asked_to_retry_in_a_second(app, officer, session, monkeypatch):
+    for _ in range(10):
+        admit(session)
+    monkeypatch.setattr(views, "BUSY_PATIENCE_SECONDS", 0)
+    assert retry_after(attempt(app, "10.0.0.1", password=factories.PASSWORD)) == 1
 
 
 # The race, as the issue saw it: concurrent wrong passwords across the production server's

@@ -73,8 +73,10 @@ def _admitted(email: str, address: str, limits: throttle.Limits) -> rules.Attemp
     while True:
         try:
             attempt = rules.admit_sign_in(session(), email, address, limits)
-        except throttle.Busy:
-            session().rollback()
+        except (throttle.Busy, throttle.Refused) as answer:
+            session().rollback()  # nothing counted, and SQLite's write lock goes before any page is made
+            if isinstance(answer, throttle.Refused):
+                raise
             if time.monotonic() > deadline:
                 raise throttle.Refused(1) from None
             time.sleep(pause)
