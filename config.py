@@ -48,12 +48,29 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     #: "production" refuses to start without SECRET_KEY, sends cookies only over HTTPS and never debugs.
     TRACKER_ENV = os.environ.get("TRACKER_ENV", "development")
-    #: Minutes without a request after which a signed-in session ends.
-    SESSION_IDLE_MINUTES = _int("TRACKER_SESSION_IDLE_MINUTES", 30)
-    #: Failed sign-ins allowed per account and per address within the window before 429.
-    LOGIN_MAX_FAILURES = _int("TRACKER_LOGIN_MAX_FAILURES", 10)
-    #: The throttling window, in minutes.
-    LOGIN_WINDOW_MINUTES = _int("TRACKER_LOGIN_WINDOW_MINUTES", 15)
+    #: Minutes without a request after which a signed-in session ends. Every request moves the
+    #: clock (the time is kept in the signed cookie).
+    SESSION_IDLE_MINUTES = _int("TRACKER_SESSION_IDLE_MINUTES", 30, minimum=1)
+    #: Hours after signing in at which a session ends however active it is (a stolen cookie
+    #: cannot be kept alive by use). Also the cookie's lifetime in the browser, counted from
+    #: the latest response.
+    SESSION_MAX_HOURS = _int("TRACKER_SESSION_MAX_HOURS", 12, minimum=1)
+    #: Flask's: send the session cookie with every response, so the browser's expiry moves too.
+    SESSION_REFRESH_EACH_REQUEST = True
+    #: Failed sign-ins of one account from one address within the window before that pair gets
+    #: 429 until the window (counted from its first failure) has passed. Other addresses are
+    #: not affected: the owner elsewhere still gets in.
+    LOGIN_MAX_FAILURES = _int("TRACKER_LOGIN_MAX_FAILURES", 10, minimum=1)
+    #: Failed sign-ins of one account from every address within the window beyond which an
+    #: address that has already failed on it waits 1 s, 2 s, 4 s … between attempts (slows
+    #: a spread-out attack; never refuses an address that has not failed on the account).
+    LOGIN_ACCOUNT_SLOW_AFTER = _int("TRACKER_LOGIN_ACCOUNT_SLOW_AFTER", 50, minimum=1)
+    #: The same slow-down for one address's failures at every account (password spraying);
+    #: an account that address has not failed on is not slowed.
+    LOGIN_ADDRESS_SLOW_AFTER = _int("TRACKER_LOGIN_ADDRESS_SLOW_AFTER", 50, minimum=1)
+    #: The throttling window, in minutes: failures older than this, counted from a scope's
+    #: first failure, are forgotten; also the longest slow-down step.
+    LOGIN_WINDOW_MINUTES = _int("TRACKER_LOGIN_WINDOW_MINUTES", 15, minimum=1)
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
     PROXIES = _int("TRACKER_PROXIES", 0)
     #: Email of the admin created on the first `flask init-db` (its random password is printed once).

@@ -104,12 +104,15 @@ def _truncate_all(url: str) -> None:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(request, database_url, tmp_path):
+    """The app on the test database; ``@pytest.mark.settings(NAME=value)`` overrides settings."""
+    settings = request.node.get_closest_marker("settings")
     app = create_app({
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "TRACKER_SEED": "",
+        **(settings.kwargs if settings else {}),
     })
     app.instance_path = str(tmp_path)
     yield app
@@ -143,7 +146,7 @@ def sign_in(client, user) -> None:
         cookie.permanent = True
         cookie["_user_id"] = f"{user.id}:{user.session_epoch}"
         cookie["_fresh"] = True
-        cookie["seen"] = int(time.time())
+        cookie["signed_in"] = cookie["seen"] = int(time.time())
 
 
 @pytest.fixture

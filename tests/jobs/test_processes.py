@@ -3,83 +3,25 @@ start no scheduler, and `make run`'s script starting and stopping the app and it
 from __future__ import annotations
 
 import os
-import queue
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections import defaultdict
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from tests import factories
+from tests.serving import REPO, AppProcess, app_env, free_port, get_status, gunicorn_command
 from tracker.core import db
 from tracker.core.models import GapSnapshot, JobRun, JobSchedule, as_utc, utcnow
 from tracker.jobs.runner import Runner
 from tracker.maintenance.demo import load_demo
 
-REPO = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "tracker"]
 SCHEDULER = [*FLASK, "scheduler"]
-
-
-def app_env(database_url: str, **settings) -> dict[str, str]:
-    """The environment of an app process on the test database, with ``settings`` on top.
-
-    With the dev requirements installed (pandas, for the export benchmark), openpyxl imports
-    numpy, whose OpenBLAS starts a pool of math threads; held to one, so that counting threads
-    counts only what the app itself starts.
-    """
-    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TRACKER_SEED": "",
-            "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1",
-            **{name: str(value) for name, value in settings.items()}}
-
-
-class AppProcess:
-    """A command of the app in a process of its own, its output collected line by line."""
-
-    def __init__(self, args: list[str], env: dict[str, str]):
-        self.popen = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True, start_new_session=True)
-        self.output: list[str] = []
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.popen.stdout:
-            self.output.append(line)
-            self._lines.put(line)
-
-    def wait_for(self, fragment: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self._lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.popen.poll() is not None and self._lines.empty():
-                    break
-                continue
-            if fragment in line:
-                return line
-        raise AssertionError(f"{fragment!r} never appeared; output:\n{''.join(self.output)}")
-
-    def stop(self, how: int = signal.SIGTERM) -> int:
-        """Signal the process (and, for a script, its children: the whole process group); reap it."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, how)
-        return self.popen.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -159,27 +101,14 @@ def test_creating_the_web_app_starts_no_scheduler_thread(database_url):
 
 def test_gunicorn_workers_run_a_single_thread_each(database_url):
     port = free_port()
-    gunicorn = AppProcess([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                           "--no-control-socket", "tracker:create_app()"], app_env(database_url))
+    gunicorn = AppProcess(gunicorn_command(port, workers=2), app_env(database_url))
     try:
         workers = [int(gunicorn.wait_for("Booting worker with pid").split()[-1]) for _ in range(2)]
         for _ in range(4):
-            assert _get(f"http://127.0.0.1:{port}/login") == 200
+            assert get_status(f"http://127.0.0.1:{port}/login") == 200
         assert [len(os.listdir(f"/proc/{pid}/task")) for pid in workers] == [1, 1]
     finally:
         gunicorn.stop()
-
-
-def _get(url: str, patience: float = 30) -> int:
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.status
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -188,7 +117,7 @@ def test_make_runs_script_starts_web_and_scheduler_and_ctrl_c_stops_both(databas
     env = app_env(database_url, PORT=port, FLASK=" ".join(FLASK))
     local = AppProcess([str(REPO / "scripts" / "run-local")], env)
     try:
-        assert _get(f"http://127.0.0.1:{port}/") == 200
+        assert get_status(f"http://127.0.0.1:{port}/") == 200
         local.wait_for("Scheduler")  # its start-up line
         for _ in range(150):  # up to 30 s of patience: how long to wait, not a speed it must reach
             if session.scalar(select(func.count()).select_from(JobSchedule)):  # it reached the database

@@ -344,17 +344,30 @@ class User(Base):
     donor: Mapped[Donor | None] = relationship()
 
 
-class SignInAttempt(Base):
-    """Every sign-in attempt, so throttling holds across all web workers sharing the database."""
+class ThrottleScope(enum.StrEnum):
+    PAIR = "pair"  # one account from one address
+    ACCOUNT = "account"  # one account from every address (address is "")
+    ADDRESS = "address"  # one address for every account (email is "")
 
-    __tablename__ = "sign_in_attempt"
-    __table_args__ = (Index(None, "email", "at"), Index(None, "address", "at"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    succeeded: Mapped[bool] = mapped_column(default=False)
+class SignInCounter(Base):
+    """Failed sign-ins of one scope within the throttling window, one row per scope, so that
+    every web worker sees the same count: ``tracker.users.throttle`` locks the row while it
+    decides whether an attempt may be checked (the rules are in its docstring)."""
+
+    __tablename__ = "sign_in_counter"
+    __table_args__ = (_one_of("scope", ThrottleScope),)
+
+    scope: Mapped[str] = mapped_column(String(7), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)  # case-folded, as typed
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the first failure of the current window happened; None while there is none.
+    window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Attempts let in whose password is still being checked (pairs only).
+    checking: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the latest attempt was let in (pairs), or the latest slowed one (accounts, addresses).
+    admitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -109,29 +109,63 @@ def end_sessions(user: User) -> None:
 
 
 @dataclass(frozen=True)
-class Throttled(Exception):
-    retry_after: int
+class Attempt:
+    """A sign-in let through the throttle, and what its password is to be checked against.
+
+    ``password_hash`` is None for an unknown e-mail: the check then verifies a dummy hash, so
+    that every attempt costs one argon2 verification whether the account exists or not."""
+
+    email: str
+    address: str
+    user_id: int | None
+    password_hash: str | None
+    active: bool
 
 
-def authenticate(session: Session, email: str, password: str, address: str, *, max_failures: int,
-                 window: timedelta) -> User | None:
-    """The active user with these credentials, or None. Raises ``Throttled`` after too many
-    failures for the account or the address; every attempt is recorded."""
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of checking an attempt's password; ``new_hash`` replaces an outdated one."""
+
+    valid: bool
+    new_hash: str | None = None
+
+
+def admit_sign_in(session: Session, email: str, address: str, limits: throttle.Limits) -> Attempt:
+    """Let the attempt through the throttle (``throttle.Refused`` or ``throttle.Busy`` if not)
+    and read what its password is checked against. The caller commits before the check: the
+    admission is counted whatever happens next."""
     key = email_key(email)
-    wait = throttle.retry_after(session, key, address, max_failures, window)
-    if wait:
-        raise Throttled(wait)
+    throttle.admit(session, key, address, limits)
     user = find_user(session, key)
-    valid = user is not None and user.active and passwords.verify(user.password_hash, password)
     if user is None:
-        passwords.verify(_dummy_hash(), password)  # same work either way: no user enumeration by timing
-    throttle.record(session, key, address, valid)
-    if not valid:
-        return None
-    if passwords.needs_upgrade(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    user.last_sign_in_at = datetime.now(UTC)
-    session.flush()
+        return Attempt(key, address, None, None, False)
+    return Attempt(key, address, user.id, user.password_hash, user.active)
+
+
+def check_password(attempt: Attempt, password: str) -> Checked:
+    """Outside any transaction: argon2 takes a tenth of a second or more on purpose, and must
+    never hold SQLite's write lock. Exactly one verification, whatever the account: unknown
+    and disabled accounts take as long as the others and cannot be told apart."""
+    dummy = _dummy_hash()  # made on the first attempt whatever its account, so that one is no tell either
+    matched = passwords.verify(attempt.password_hash or dummy, password)
+    if not (matched and attempt.active and attempt.user_id is not None):
+        return Checked(False)
+    if passwords.needs_upgrade(attempt.password_hash):
+        return Checked(True, passwords.hash_password(password))
+    return Checked(True)
+
+
+def finish_sign_in(session: Session, attempt: Attempt, checked: Checked, limits: throttle.Limits) -> User | None:
+    """Record the attempt's outcome; the user signed in, or None. An account disabled or given a
+    new password while the password was checked is refused."""
+    user = session.get(User, attempt.user_id, populate_existing=True) if checked.valid else None
+    if user is not None and not (user.active and user.password_hash == attempt.password_hash):
+        user = None
+    throttle.finish(session, attempt.email, attempt.address, user is not None, limits)
+    if user is not None:
+        user.password_hash = checked.new_hash or user.password_hash
+        user.last_sign_in_at = datetime.now(UTC)
+        session.flush()
     return user
 
 

@@ -2,7 +2,7 @@
 the audit trail."""
 from __future__ import annotations
 
-from datetime import timedelta
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tracker.core import audit
 from tracker.core.models import User
-from tracker.users import rules
+from tracker.users import rules, throttle
 from tracker.users.forms import AuditFilterForm, PasswordForm, SignInForm
 from tracker.web import session
 from tracker.web.access import ADMINS, PUBLIC, SIGNED_IN, allow
@@ -21,6 +21,9 @@ from tracker.web.signin import end_session, start_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+#: How long a sign-in waits for the slots other checks of its pair hold before answering 429.
+BUSY_PATIENCE_SECONDS = 30
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,18 +38,12 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = SignInForm()
     if form.validate_on_submit():
-        config = current_app.config
         try:
-            user = rules.authenticate(
-                session(), form.email.data, form.password.data, request.remote_addr or "",
-                max_failures=config["LOGIN_MAX_FAILURES"], window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
-            )
-        except rules.Throttled as throttled:
-            minutes = -(-throttled.retry_after // 60)
-            form.form_errors.append(f"Too many failed sign-ins. Try again in {minutes} minute(s).")
+            user = _authenticate(form.email.data, form.password.data)
+        except throttle.Refused as refused:
+            form.form_errors.append(f"Too many failed sign-ins. Try again in {_duration(refused.retry_after)}.")
             response = render_form("users/login.html", form, 429)
-            return response[0], 429, {"Retry-After": str(throttled.retry_after)}
-        session().commit()  # the attempt is recorded whatever the outcome
+            return response[0], 429, {"Retry-After": str(refused.retry_after)}
         if user is None:
             form.form_errors.append("The email or the password is wrong.")
         else:
@@ -54,6 +51,46 @@ def login():
             flash(f"Signed in as {user.email}.", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_form("users/login.html", form)
+
+
+def _authenticate(email: str, password: str) -> User | None:
+    """Admit the attempt, check its password, record the outcome: two short write transactions
+    with argon2's work between them, so that it never holds SQLite's write lock."""
+    limits = throttle.Limits.of(current_app.config)
+    attempt = _admitted(email, request.remote_addr or "", limits)
+    checked = rules.check_password(attempt, password)
+    user = rules.finish_sign_in(session(), attempt, checked, limits)
+    session().commit()
+    return user
+
+
+def _admitted(email: str, address: str, limits: throttle.Limits) -> rules.Attempt:
+    """Ask the throttle until it admits the attempt or refuses it. ``Busy`` means other checks of
+    the same account from the same address hold the pair's last slots (a burst no person makes);
+    the transaction ends before each wait, so that they can finish and free them."""
+    deadline = time.monotonic() + BUSY_PATIENCE_SECONDS
+    pause = 0.02
+    while True:
+        try:
+            attempt = rules.admit_sign_in(session(), email, address, limits)
+        except (throttle.Busy, throttle.Refused) as answer:
+            session().rollback()  # nothing counted, and SQLite's write lock goes before any page is made
+            if isinstance(answer, throttle.Refused):
+                raise
+            if time.monotonic() > deadline:
+                raise throttle.Refused(1) from None
+            time.sleep(pause)
+            pause = min(2 * pause, 0.5)
+            continue
+        session().commit()  # counted as being checked, whatever happens next
+        return attempt
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @bp.post("/logout")

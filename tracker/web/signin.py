@@ -1,5 +1,6 @@
-"""The checks every request passes: who is signed in (Flask-Login), idle sessions ended, and the
-view's access rule applied (``tracker.web.access``). The sign-in pages are ``tracker.users.views``."""
+"""The checks every request passes: who is signed in (Flask-Login), sessions ended when idle or
+past their absolute lifetime, and the view's access rule applied (``tracker.web.access``). The
+sign-in pages are ``tracker.users.views``."""
 from __future__ import annotations
 
 import time
@@ -56,11 +57,12 @@ def load_user(token: str) -> SignedIn | None:
 
 
 def start_session(user: User) -> None:
-    """Sign ``user`` in on a fresh cookie: nothing set before sign-in survives it (no fixation)."""
+    """Sign ``user`` in on a fresh cookie: nothing set before sign-in survives it (no fixation).
+    The cookie carries when it was signed in (the absolute lifetime) and last seen (idle)."""
     cookie.clear()
     cookie.permanent = True
     login_user(SignedIn.of(user))
-    cookie["seen"] = int(time.time())
+    cookie["signed_in"] = cookie["seen"] = int(time.time())
 
 
 def end_session() -> None:
@@ -69,10 +71,12 @@ def end_session() -> None:
 
 
 def _guard():
-    """Every request: end idle sessions, then apply the view's access rule."""
-    if current_user.is_authenticated and _idle_too_long():
-        end_session()
-        flash("Your session ended after a time without activity. Please sign in again.", "info")
+    """Every request: end sessions past their lifetimes, then apply the view's access rule."""
+    if current_user.is_authenticated:
+        ended = _why_session_ends()
+        if ended:
+            end_session()
+            flash(ended, "info")
     verdict = access.check_request()
     if verdict == "sign-in":
         if request.path.startswith("/api/"):
@@ -83,17 +87,25 @@ def _guard():
     return None
 
 
-def _idle_too_long() -> bool:
+def _why_session_ends() -> str | None:
+    """Why the signed-in session ends now, or None: then this request moves its idle clock.
+
+    A cookie without a sign-in time (issued before sessions had a lifetime) has outlived it."""
     now = int(time.time())
-    seen = cookie.get("seen", 0)
-    if now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
-        return True
-    if now - seen > 60:  # refresh at most once a minute, to keep responses cacheable and cheap
-        cookie["seen"] = now
-    return False
+    hours = current_app.config["SESSION_MAX_HOURS"]
+    if now - cookie.get("signed_in", 0) > hours * 3600:
+        return f"Your session ended {hours} hours after you signed in, as every session does. Please sign in again."
+    if now - cookie.get("seen", 0) > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return "Your session ended after a time without activity. Please sign in again."
+    cookie["seen"] = now
+    return None
 
 
 def init_app(app: Flask) -> None:
+    """Every response re-issues the cookie (SESSION_REFRESH_EACH_REQUEST), so its expiry in the
+    browser moves with each request, as the idle clock here does. It is set to the absolute
+    lifetime, not the idle time: Flask refuses a cookie older than that before this module
+    sees it, and the person would come back to the sign-in page without being told why."""
     login_manager.init_app(app)
-    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    app.permanent_session_lifetime = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.before_request(_guard)
