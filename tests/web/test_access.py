@@ -45,7 +45,7 @@ EXPECTED = {
     "donors.merge": EDITORS,
     "api.gaps": dict(SIGNED_IN, anonymous=401),
     "api.gap": dict(SIGNED_IN, anonymous=401),
-    "schedules.show": STAFF,
+    "schedules.show": DONOR_A_OWN,  # a donor user reads its own schedules
     "schedules.generate": EDITORS_POST,
     "schedules.typed": EDITORS_POST,
     "schedules.write_off": EDITORS,

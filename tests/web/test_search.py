@@ -21,7 +21,7 @@ def ledger(session):
 
 
 def references(page: str) -> set[str]:
-    return {ref for ref in ("JP-2026/01", "EU_100%", "EUX1000", "SE-9") if f"<td>{ref}</td>" in page}
+    return {ref for ref in ("JP-2026/01", "EU_100%", "EUX1000", "SE-9") if f'<span class="long">{ref}</span></td>' in page}
 
 
 @pytest.mark.parametrize("q, found", [

@@ -9,7 +9,7 @@ from tracker.core.models import Contribution, Frequency, Reminder, SentVia, utcn
 from tracker.schedules import instalments, outbox
 from tracker.schedules.forms import ScheduleForm, TypedScheduleForm, WriteOffForm
 from tracker.web import conflicts, session
-from tracker.web.access import EDITORS, STAFF, allow
+from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
 
@@ -58,9 +58,12 @@ def _page(contribution: Contribution, generate: ScheduleForm, typed: TypedSchedu
 
 
 @bp.get("/schedule")
-@allow(STAFF)
+@allow(SIGNED_IN)
 def show(contribution_id: int):
+    """The instalments and what is due next; the forms that plan them for editors only. A donor
+    user reads its own contributions' schedules (another donor's answer 404)."""
     contribution = contribution_or_404(contribution_id)
+    require_own_donor(contribution.donor_id)
     return _page(contribution, _generate_form(contribution), _typed_form(contribution))
 
 
