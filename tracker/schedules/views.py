@@ -6,6 +6,7 @@ from tracker.contributions import rules as contributions
 from tracker.contributions.views import contribution_or_404
 from tracker.core import money
 from tracker.core.models import Contribution, Frequency, Reminder, SentVia, utcnow
+from tracker.core.words import counted
 from tracker.schedules import instalments, outbox
 from tracker.schedules.forms import ScheduleForm, TypedScheduleForm, WriteOffForm
 from tracker.web import conflicts, session
@@ -79,7 +80,7 @@ def _save_plan(contribution: Contribution, submitted, current):
             save.created(contribution)
         if save.done:
             flash(f"Payment schedule of contribution {contribution.id} saved: "
-                  f"{len(contribution.instalments)} instalment(s).", "success")
+                  f"{counted(len(contribution.instalments), 'instalment')}.", "success")
             return redirect(shown)
     if save.earlier:
         return save.land_on_earlier(shown)

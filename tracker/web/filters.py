@@ -8,6 +8,7 @@ from flask import Flask
 
 from tracker.core import money
 from tracker.core.countries import country_name
+from tracker.core.words import counted
 from tracker.web import access
 from tracker.web.paging import url_with
 
@@ -50,7 +51,7 @@ def bar_width(value: Decimal | None) -> str:
 
 def init_app(app: Flask) -> None:
     for name, function in {"usd": usd, "amount": amount, "rate": rate, "pct": pct, "day": day, "count": count,
-                           "bar_width": bar_width}.items():
+                           "bar_width": bar_width, "counted": counted}.items():
         app.add_template_filter(function, name)
     app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
                                  is_donor=access.is_donor, url_with=url_with)
