@@ -134,3 +134,17 @@ def test_every_audited_column_is_named():
                and column.key not in EVERY_RECORD.get(kind, {})]
     assert unnamed == []
 
+
+
+def test_a_longer_trail_takes_no_more_queries(app, client_as, session, commitment):
+    """Names and currencies are read once for the whole page of entries, never once per row."""
+    from tests.web.test_tables import statements_for
+
+    admin = client_as("admin")
+    few = statements_for(app, admin, "/admin/audit")
+    for n in range(6):
+        made = factories.add_contribution(session, commitment.gap, "10.00", currency="EUR", rate="0.9",
+                                          donor=f"Donor {n}")
+        factories.add_payment(session, made, "1.00", rate="0.9")
+    session.commit()
+    assert statements_for(app, admin, "/admin/audit") == few

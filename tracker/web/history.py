@@ -29,7 +29,7 @@ from wtforms.fields.core import UnboundField
 
 from tracker.core import money
 from tracker.core.countries import country_name
-from tracker.core.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, WriteOff
+from tracker.core.models import AuditEntry, Contribution, Donor, Gap, Instalment, Payment, WriteOff
 from tracker.web.filters import day
 
 ACTIONS = {"create": "Created", "update": "Changed", "delete": "Removed (replaced)"}
@@ -49,7 +49,6 @@ class Known:
     owners: dict[tuple[str, int], int] = field(default_factory=dict)
     currencies_now: dict[int, str] = field(default_factory=dict)
     currency_trail: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
-    rate_currencies: dict[int, str] = field(default_factory=dict)
 
     def currency(self, contribution_id: int | None, entry_id: int, before: bool) -> str | None:
         """The contribution's currency just after (or, ``before``, just before) entry ``entry_id``."""
@@ -62,9 +61,9 @@ class Known:
 
 @dataclass(frozen=True)
 class Side:
-    """One side (before or after) of one entry, as a value is shown against it."""
+    """One side (before or after) of one entry, as a value is shown against it: amounts are in
+    ``currency`` (None for a record that holds no amount)."""
 
-    values: Mapping
     currency: str | None
     known: Known
 
@@ -196,13 +195,8 @@ def _loaded(recorded: str | None) -> dict | None:
 
 def _event(entry: AuditEntry, before: dict | None, after: dict, columns: Mapping[str, Column], known: Known) -> Event:
     owner = _owner(entry, before, after, known)
-    if entry.record_type == "exchange rate":
-        rate_currency = (after or {}).get("currency") or known.rate_currencies.get(entry.record_id)
-        sides = [rate_currency, rate_currency]
-    else:
-        sides = [known.currency(owner, entry.id, before=True), known.currency(owner, entry.id, before=False)]
-    shown_before = Side(before or {}, (before or {}).get("currency", sides[0]), known)
-    shown_after = Side(after, after.get("currency", sides[1]), known)
+    shown_before = Side((before or {}).get("currency") or known.currency(owner, entry.id, before=True), known)
+    shown_after = Side(after.get("currency") or known.currency(owner, entry.id, before=False), known)
     if entry.action == "delete":
         changes = _listed(columns, before or {}, shown_before, removed=True)
     elif before is None:
@@ -272,7 +266,7 @@ def _record(entry: AuditEntry, owner: int | None, known: Known) -> str:
 def _known(session: Session, parsed: list[tuple[AuditEntry, dict | None, dict]]) -> Known:
     """Everything the entries refer to, one query per kind."""
     known = Known()
-    donors, gaps, parts, rates = set(), set(), defaultdict(set), set()
+    donors, gaps, parts = set(), set(), defaultdict(set)
     for entry, before, after in parsed:
         for values in (before or {}, after or {}):
             donors.update(v for k, v in values.items() if k in ("donor_id", "merged_into_id") and v)
@@ -281,8 +275,6 @@ def _known(session: Session, parsed: list[tuple[AuditEntry, dict | None, dict]])
             gaps.add(entry.record_id)
         elif entry.record_type in PARTS_OF_A_CONTRIBUTION:
             parts[entry.record_type].add(entry.record_id)
-        elif entry.record_type == "exchange rate":
-            rates.add(entry.record_id)
     if donors:
         known.donors = dict(session.execute(select(Donor.id, Donor.name).where(Donor.id.in_(donors))).all())
     if gaps:
@@ -292,9 +284,6 @@ def _known(session: Session, parsed: list[tuple[AuditEntry, dict | None, dict]])
         model = PARTS_OF_A_CONTRIBUTION[kind]
         found = session.execute(select(model.id, model.contribution_id).where(model.id.in_(ids)))
         known.owners.update({(kind, i): owner for i, owner in found})
-    if rates:
-        known.rate_currencies = dict(session.execute(
-            select(ExchangeRate.id, ExchangeRate.currency).where(ExchangeRate.id.in_(rates))).all())
     _read_currencies(session, known, parsed)
     return known
 
