@@ -103,7 +103,7 @@ def test_the_admin_page_filters_the_trail(client_as, session):
     session.commit()
     admin = client_as("admin")
     page = admin.get("/admin/audit?record_type=donor").get_data(as_text=True)
-    assert "donor No. 1" in page and "gap No." not in page
+    assert "Donor No. 1" in page and "Gap No." not in page
     assert admin.get("/admin/audit?since=yesterday").status_code == 400
 
 

@@ -52,7 +52,8 @@ def test_the_gap_page_draws_the_trend_as_svg_without_inline_styles(client, sessi
     page = client.get("/gaps/KHM-SME").get_data(as_text=True)
     svg = re.search(r'<figure class="trend">.*?</figure>', page, re.S).group(0)
     assert [cls for cls in re.findall(r'<polyline class="(\w+)"', svg)] == ["requirement", "funding", "shortfall"]
-    assert "shortfall from US$ 720,000.00 to US$ 470,000.00" in svg
+    assert "the shortfall went from US$ 720,000.00 to US$ 470,000.00" in svg
+    assert "(2 snapshots)" in svg
     assert "style=" not in page and "<script>" not in page
 
 
@@ -60,3 +61,18 @@ def test_a_gap_without_history_says_so(client, session):
     factories.add_gap(session, "KHM-SME")
     session.commit()
     assert "No history yet" in client.get("/gaps/KHM-SME").get_data(as_text=True)
+
+
+def test_one_snapshot_reads_as_one_and_a_figure_that_did_not_move_stayed(session):
+    from tracker.gaps.trend import trend
+
+    gap = factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    session.commit()
+    snapshots.record_snapshots(session, MORNING)
+    assert trend(snapshots.history(session, gap)).summary == (
+        "On 2026-06-01 (1 snapshot): funding US$ 0.00, the shortfall US$ 720,000.00, "
+        "against a requirement of US$ 720,000.00.")
+    snapshots.record_snapshots(session, MORNING + timedelta(days=1))  # the daily one, nothing moved
+    assert trend(snapshots.history(session, gap)).summary == (
+        "From 2026-06-01 to 2026-06-02 (2 snapshots): funding stayed at US$ 0.00, the shortfall stayed at "
+        "US$ 720,000.00, against a requirement of US$ 720,000.00.")

@@ -26,6 +26,8 @@ PAGES = {
     "dashboard": "/",
     "gap": "/gaps/KHM-AGRI",
     "record-contribution": "/gaps/KHM-AGRI/contributions/new",
+    "contribution": "/contributions/1",
+    "contributions": "/contributions",
     "schedule": "/contributions/1/schedule",
     "donors": "/donors",
 }

@@ -77,7 +77,7 @@ def test_a_payment_and_a_schedule_show_what_is_due_next(open_tab, people):
     page.get_by_label("First due date").fill(first_due)
     page.get_by_role("button", name="Generate instalments").click()
 
-    expect(page.get_by_role("status")).to_contain_text("3 instalment(s)")
+    expect(page.get_by_role("status")).to_contain_text("3 instalments")
     due_next = page.locator(".card", has=page.locator("dt", has_text="Due next")).locator("dd")
     expect(due_next).to_contain_text("100,000.00 EUR")  # 300,000 due, 200,000 already in
     expect(due_next).to_contain_text(first_due)

@@ -5,10 +5,16 @@ rule is declared (in the view, with ``tracker.web.access.allow``) and recorded h
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
 import pytest
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from tests import factories
-from tracker.web.access import rule_of
+from tracker.schedules import outbox
+from tracker.web.access import PUBLIC, rule_of
 
 VISITORS = ("anonymous", "donor_a", "donor_b", "viewer", "editor", "admin")
 
@@ -45,7 +51,7 @@ EXPECTED = {
     "donors.merge": EDITORS,
     "api.gaps": dict(SIGNED_IN, anonymous=401),
     "api.gap": dict(SIGNED_IN, anonymous=401),
-    "schedules.show": STAFF,
+    "schedules.show": DONOR_A_OWN,  # a donor user reads its own schedules
     "schedules.generate": EDITORS_POST,
     "schedules.typed": EDITORS_POST,
     "schedules.write_off": EDITORS,
@@ -140,3 +146,114 @@ def test_a_donor_sees_only_its_own_contributions_on_a_gap(visitors, world):
 def test_refusals_are_logged(visitors, world, caplog):
     visitors["viewer"].get("/gaps/new")
     assert any("Refused GET /gaps/new" in record.getMessage() for record in caplog.records)
+
+
+# Every page, for every role: no form, button or link that the viewer cannot use.
+
+ROLES = {"anonymous": None, "donor_a": "donor", "donor_b": "donor", "viewer": "viewer", "editor": "editor",
+         "admin": "admin"}
+
+
+class Targets(HTMLParser):
+    """What a page offers: each form's (method, target) (a button's ``formaction`` too), each link."""
+
+    def __init__(self, page_path: str):
+        super().__init__()
+        self.page_path = page_path
+        self.forms: list[tuple[str, str]] = []
+        self.links: list[str] = []
+        self._method = None
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "form":
+            self._method = (found.get("method") or "get").upper()
+            self.forms.append((self._method, found.get("action") or self.page_path))
+        elif tag in ("button", "input") and found.get("formaction") and self._method:
+            self.forms.append((self._method, found["formaction"]))
+        elif tag == "a" and found.get("href"):
+            self.links.append(found["href"])
+
+
+def offered(page: str, page_path: str) -> Targets:
+    targets = Targets(page_path)
+    targets.feed(page)
+    return targets
+
+
+def endpoint_of(app, url: str, method: str) -> str | None:
+    """The endpoint a same-site URL reaches with ``method`` (None for another site or an anchor)."""
+    parts = urlsplit(url)
+    if parts.netloc or not parts.path.startswith("/"):
+        return None
+    try:
+        return app.url_map.bind("localhost").match(parts.path, method=method)[0]
+    except (NotFound, MethodNotAllowed):
+        return "(no such page)"
+
+
+def may_use(app, visitor: str, endpoint: str) -> bool:
+    rule = rule_of(app.view_functions.get(endpoint))
+    return rule is PUBLIC or (rule is not None and ROLES[visitor] in rule)
+
+
+@pytest.fixture
+def full_world(session, world):
+    """The world with what makes the pages show all their controls: donor A's contribution
+    planned in instalments, one due soon with its reminder in the outbox."""
+    from tracker.core.models import Contribution
+
+    own = session.get(Contribution, world["contribution_id"])
+    factories.add_schedule(session, own, 2, first_due=datetime.now(UTC).date() + timedelta(days=3))
+    outbox.write_reminders(session, datetime.now(UTC), outbox.ReminderRules(14, 3, 7))
+    session.commit()
+    return world
+
+
+def pages_of(app, values) -> list[str]:
+    """Every page a person opens (each GET route but the static files), signing out aside."""
+    return sorted({url_of(app, rule, values) for rule in rules(app)
+                   if "GET" in rule.methods and rule.endpoint != "static"})
+
+
+def unusable(app, name: str, client, targets: Targets, opened: dict[str, int]) -> list[str]:
+    """What a page offers ``name`` that it cannot use: a form whose post its role may not send,
+    a link its role may not follow or that answers 403 or 404 (another donor's record).
+    ``opened`` keeps the status of each link followed, so that each is followed once."""
+    found = [f"{method} form to {target}" for method, target in targets.forms
+             if (endpoint := endpoint_of(app, target, method)) is not None and not may_use(app, name, endpoint)]
+    for link in targets.links:
+        endpoint = endpoint_of(app, link, "GET")
+        if endpoint is None:
+            continue
+        if link not in opened:
+            opened[link] = client.get(link).status_code
+        signs_in_first = name == "anonymous" and opened[link] == 302  # the sign-in page, then the page
+        if opened[link] in (403, 404) or not (signs_in_first or may_use(app, name, endpoint)):
+            found.append(f"link to {link} ({opened[link]})")
+    return found
+
+
+def test_no_page_offers_a_role_a_form_or_link_it_cannot_use(app, visitors, full_world):
+    """A viewer is shown no Generate button, a donor user no Edit link: whatever a page offers,
+    posting the form or following the link would not answer 403 (nor 404: another donor's)."""
+    refused, seen = [], 0
+    for name in VISITORS:
+        opened = {}
+        for url in pages_of(app, full_world):
+            response = visitors[name].get(url)
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            seen += 1
+            targets = offered(response.get_data(as_text=True), urlsplit(url).path)
+            refused += [(name, url, what) for what in unusable(app, name, visitors[name], targets, opened)]
+    assert seen > 60  # every role saw its pages, not only the sign-in page
+    assert refused == []
+
+
+def test_the_walk_finds_a_form_shown_to_a_role_that_may_not_post_it(app):
+    """The check above, shown to bite: the schedule's Generate form as a viewer would have seen it."""
+    page = '<form method="post" action="/contributions/1/schedule"><button>Generate</button></form>'
+    method, target = offered(page, "/contributions/1/schedule").forms[0]
+    assert not may_use(app, "viewer", endpoint_of(app, target, method))
+    assert may_use(app, "editor", endpoint_of(app, target, method))

@@ -100,7 +100,7 @@ def test_a_field_both_tabs_changed_is_marked_and_shows_the_saved_value(forms, se
     conflict = forms.client.post(url, data={**tab_b, **edit_fields(commitment, note="From B")})
     page = page_of(conflict)
     assert conflict.status_code == 409
-    assert re.search(r'<tr class="clash">\s*<th scope="row">Note</th>\s*<td>From A.*?<td>From B', page, re.S)
+    assert re.search(r'<tr class="clash">\s*<th scope="row">Internal note</th>\s*<td>From A.*?<td>From B', page, re.S)
     assert value_of(page, "note") == "From A"
     session.refresh(commitment)
     assert commitment.note == "From A"

@@ -127,13 +127,13 @@ def merge_donors(browser, session, world):
 def generate_schedule(browser, session, world):
     fields = {"count": "4", "frequency": "quarterly", "first_due_date": SOON, "version": _version(world)}
     return (browser.post(_contribution_url(world, "schedule"), fields, follow_redirects=True),
-            "saved: 4 instalment(s).")
+            "saved: 4 instalments.")
 
 
 def type_schedule(browser, session, world):
     fields = {"lines": f"{SOON} 1000.00", "version": _version(world)}
     return (browser.post(_contribution_url(world, "schedule/typed"), fields, follow_redirects=True,
-                         token_from=_contribution_url(world, "schedule")), "saved: 1 instalment(s).")
+                         token_from=_contribution_url(world, "schedule")), "saved: 1 instalment.")
 
 
 def write_off(browser, session, world):

@@ -49,7 +49,7 @@ def test_generated_instalments_are_shown_on_the_schedule_page(forms, session, co
     response = forms.post(url(commitment), plan(commitment), follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "4 instalment(s)" in page and page.count("250.00 USD") >= 4
+    assert "4 instalments" in page and page.count("250.00 USD") >= 4
     assert instalment_amounts(session) == [25000] * 4
 
 

@@ -9,6 +9,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from tracker.core.models import ContributionStatus, DonorType
+from tracker.web import history
 from tracker.web.forms import (
     COUNTRIES,
     CURRENCY_CHOICES,
@@ -21,6 +22,7 @@ from tracker.web.forms import (
     duplicate_field,
     options,
 )
+from tracker.web.history import Column, label
 
 RECORDABLE = options((s.value, s.value.capitalize()) for s in ContributionStatus if s != ContributionStatus.CANCELLED)
 
@@ -39,7 +41,8 @@ class ContributionForm(CurrencyAmountMixin, Form):
                          validate_choice=False)
     decision_date = date_field("Decision date")
     reference = StringField("Agreement reference", validators=[Limit(100)])
-    note = TextAreaField("Note", validators=[Limit(5000)])
+    note = TextAreaField("Internal note", validators=[Limit(5000)])
+    donor_note = TextAreaField("Note to the donor", validators=[Limit(5000)])
 
     def currency_code(self) -> str:
         return self.currency.data
@@ -92,3 +95,42 @@ class CancelForm(Versioned, Form):
 class VoidPaymentForm(Versioned, Form):
     reason = TextAreaField("Reason for voiding", validators=[InputRequired("Say why the payment is voided."),
                                                              Limit(2000)])
+
+
+#: How the history of contributions, payments and exchange rates reads (``tracker.web.history``):
+#: their columns named as on these forms.
+HISTORY = {
+    "contribution": {
+        "gap_id": Column("Gap", history.gap),
+        "donor_id": Column(label(ContributionForm.donor_id), history.donor),
+        "status": Column(label(ContributionForm.status), history.word),
+        "amount_minor": Column(label(ContributionForm.amount), history.amount),
+        "currency": Column(label(ContributionForm.currency)),
+        "rate": Column(label(ContributionForm.rate), history.rate),
+        "rate_date": Column(label(ContributionForm.rate_date)),
+        "usd_cents": Column("US$ (frozen)", history.usd),
+        "decision_date": Column(label(ContributionForm.decision_date)),
+        "reference": Column(label(ContributionForm.reference)),
+        "donor_note": Column(label(ContributionForm.donor_note)),
+        "note": Column(label(ContributionForm.note)),
+        "cancel_reason": Column(label(CancelForm.reason)),
+        "cancelled_at": Column("Cancelled on", history.moment),
+        "overdue_since": Column("Overdue since"),
+    },
+    "payment": {
+        "contribution_id": Column("Contribution", history.contribution),
+        "date_received": Column(label(PaymentForm.date_received)),
+        "amount_minor": Column(label(PaymentForm.amount), history.amount),
+        "rate": Column(label(PaymentForm.rate), history.rate),
+        "usd_cents": Column("US$", history.usd),
+        "reference": Column(label(PaymentForm.reference)),
+        "voided_at": Column("Voided on", history.moment),
+        "void_reason": Column(label(VoidPaymentForm.reason)),
+    },
+    "exchange rate": {
+        "currency": Column(label(ContributionForm.currency)),
+        "date": Column("Date"),
+        "units_per_usd": Column(label(ContributionForm.rate), history.rate),
+        "source": Column("Source"),
+    },
+}

@@ -54,7 +54,8 @@ class ContributionInput:
     rate_date: date | None  # None: the decision date, else today
     decision_date: date | None = None
     reference: str = ""
-    note: str = ""
+    note: str = ""  # internal to staff
+    donor_note: str = ""  # shown to the donor
     duplicate_confirmed: bool = False  # the person has seen the likely duplicate and records it anyway
 
 
@@ -144,6 +145,7 @@ def record_contribution(session: Session, gap: Gap, entry: ContributionInput) ->
         gap=gap, donor=entry.donor, status=entry.status, amount_minor=minor,
         currency=entry.currency.upper(), rate=rate, rate_date=rate_date, usd_cents=cents,
         decision_date=entry.decision_date, reference=entry.reference.strip(), note=entry.note.strip(),
+        donor_note=entry.donor_note.strip(),
     )
     session.add(contribution)
     session.flush()
@@ -227,6 +229,7 @@ def edit_contribution(
     contribution.decision_date = entry.decision_date
     contribution.reference = entry.reference.strip()
     contribution.note = entry.note.strip()
+    contribution.donor_note = entry.donor_note.strip()
     flush_guarded(session, f"Contribution {contribution.id}")
     if money_changed:
         instalments.rebuild(session, contribution, received, today())

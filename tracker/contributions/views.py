@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from tracker.contributions import listings, payments, rules
 from tracker.contributions.forms import (
+    HISTORY,
     CancelForm,
     ContributionForm,
     EditContributionForm,
@@ -20,9 +21,11 @@ from tracker.core.figures import contribution_figures
 from tracker.core.models import Contribution, Payment
 from tracker.donors import rules as donors
 from tracker.gaps.views import gap_or_404
+from tracker.schedules.forms import HISTORY as SCHEDULE_HISTORY
 from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.web.forms import options
+from tracker.web.history import trail
 from tracker.web.listing import requested_search, requested_sort
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
@@ -49,7 +52,7 @@ def _edit_form(contribution: Contribution, **kwargs) -> EditContributionForm:
         "amount": str(money.from_minor(contribution.amount_minor, contribution.currency)),
         "rate": money.format_rate(contribution.rate), "rate_date": contribution.rate_date,
         "decision_date": contribution.decision_date, "reference": contribution.reference,
-        "note": contribution.note, "version": contribution.version,
+        "note": contribution.note, "donor_note": contribution.donor_note, "version": contribution.version,
     }, **kwargs))
 
 
@@ -80,8 +83,16 @@ def show(contribution_id: int):
         received=money.from_minor(rules.received_minor(session(), contribution), contribution.currency),
         counted=contribution_figures(session(), [contribution.id])[contribution.id],
         payments=listings.payment_lines(session(), contribution_id=contribution.id),
-        history=audit.history(session(), "contribution", contribution.id) if not is_donor() else [],
+        history=[] if is_donor() else _history(contribution),
     )
+
+
+def _history(contribution: Contribution):
+    """The contribution's changes with those of its payments and write-off, as people read them."""
+    parts = {"payment": [p.id for p in contribution.payments],
+             "write-off": [contribution.write_off.id] if contribution.write_off else []}
+    entries = audit.history(session(), "contribution", contribution.id, parts)
+    return trail(session(), entries, {**HISTORY, **SCHEDULE_HISTORY})
 
 
 def _contribution_page(save: Save, **context):
@@ -96,7 +107,7 @@ def _entry(form: ContributionForm) -> rules.ContributionInput:
     return rules.ContributionInput(
         donor=donor, status=form.status.data, amount=form.amount_value, currency=form.currency.data.upper(),
         rate=form.rate_value, rate_date=form.rate_date.data, decision_date=form.decision_date.data,
-        reference=form.reference.data or "", note=form.note.data or "",
+        reference=form.reference.data or "", note=form.note.data or "", donor_note=form.donor_note.data or "",
         duplicate_confirmed=bool(getattr(form, "confirm_duplicate", None) and form.confirm_duplicate.data),
     )
 

@@ -11,11 +11,12 @@ cannot be deleted through the ORM at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy import and_, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from tracker.core.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, User, WriteOff
@@ -135,12 +136,14 @@ def _entry(actor: Actor, reason: str, action: str, obj, before: dict | None, aft
     }
 
 
-def history(session: Session, record_type: str, record_id: int) -> list[AuditEntry]:
-    """A record's changes, oldest first."""
-    return list(session.scalars(
-        select(AuditEntry).where(AuditEntry.record_type == record_type, AuditEntry.record_id == record_id)
-        .order_by(AuditEntry.id)
-    ))
+def history(session: Session, record_type: str, record_id: int,
+            parts: Mapping[str, Iterable[int]] | None = None) -> list[AuditEntry]:
+    """A record's changes, oldest first, with those of its ``parts`` (record type → numbers:
+    a contribution's payments and write-off, which its page shows)."""
+    wanted = [and_(AuditEntry.record_type == record_type, AuditEntry.record_id == record_id)]
+    wanted += [and_(AuditEntry.record_type == kind, AuditEntry.record_id.in_(list(numbers)))
+               for kind, numbers in (parts or {}).items() if numbers]
+    return list(session.scalars(select(AuditEntry).where(or_(*wanted)).order_by(AuditEntry.id)))
 
 
 def created_by(session: Session, record_type: str, record_id: int) -> str:

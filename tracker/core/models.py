@@ -207,7 +207,9 @@ class Contribution(Base):
     usd_cents: Mapped[int] = mapped_column(BigInteger)
     decision_date: Mapped[date | None] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(100), default="")
+    #: Internal to staff; ``donor_note`` is what the donor reads (its pages, its statement).
     note: Mapped[str] = mapped_column(Text, default="")
+    donor_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Due date of the oldest overdue instalment; None when none is overdue (see tracker.schedules.instalments).

@@ -5,7 +5,9 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
 from tracker.core.models import DonorType
+from tracker.web import history
 from tracker.web.forms import COUNTRIES, MAX_ID, STALE_FORM, Form, Versioned, options
+from tracker.web.history import Column, label
 
 
 class DonorForm(Versioned, Form):
@@ -36,3 +38,13 @@ class MergeForm(Form):
     def validate_into(self, field):
         if not field.data.isdigit() or int(field.data) > MAX_ID:
             raise ValidationError("Pick a donor from the list.")
+
+
+#: How a donor's history reads (``tracker.web.history``): its columns named as on these forms.
+HISTORY = {"donor": {
+    "name": Column(label(DonorForm.name)),
+    "name_key": Column("Name as searched", shown=False),
+    "type": Column(label(DonorForm.type), history.word),
+    "country": Column(label(DonorForm.country), history.country),
+    "merged_into_id": Column("Merged into", history.donor),
+}}

@@ -7,10 +7,11 @@ from tracker.core.errors import InvalidInput
 from tracker.core.figures import donor_figures
 from tracker.core.models import Donor
 from tracker.donors import rules
-from tracker.donors.forms import DonorForm, MergeForm
+from tracker.donors.forms import HISTORY, DonorForm, MergeForm
 from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.web.forms import MAX_ID, options
+from tracker.web.history import trail
 from tracker.web.listing import requested_search, requested_sort
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save, render_form
@@ -56,7 +57,7 @@ def show(donor_id: int):
         lines=contribution_lines(session(), donor_id=donor_id, sort=sorted_by.sort, limit=page.size,
                                  offset=page.offset),
         payments=payment_lines(session(), donor_id=donor_id),
-        history=[] if is_donor() else audit.history(session(), "donor", donor_id),
+        history=[] if is_donor() else trail(session(), audit.history(session(), "donor", donor_id), HISTORY),
     )
 
 

@@ -8,7 +8,9 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracker.core import money
 from tracker.core.models import GapStatus
+from tracker.web import history
 from tracker.web.forms import COUNTRIES, Creating, Form, Limit, Versioned, date_field, options
+from tracker.web.history import Column, label
 
 
 class GapForm(Form):
@@ -38,3 +40,21 @@ class NewGapForm(Creating, GapForm):
 
 class EditGapForm(Versioned, GapForm):
     pass
+
+
+#: How a gap's history reads (``tracker.web.history``): its columns named as on this form.
+HISTORY = {"gap": {
+    "code": Column(label(GapForm.code)),
+    "title": Column(label(GapForm.title)),
+    "country": Column(label(GapForm.country), history.country),
+    "programme": Column(label(GapForm.programme)),
+    "description": Column(label(GapForm.description)),
+    "original_requirement_cents": Column("Original requirement", history.usd),
+    "revised_requirement_cents": Column("Revised requirement", history.usd),
+    "impact_count": Column(label(GapForm.impact_count), history.number),
+    "impact_unit": Column(label(GapForm.impact_unit)),
+    "impact_indicator": Column(label(GapForm.impact_indicator)),
+    "period_start": Column(label(GapForm.period_start)),
+    "period_end": Column(label(GapForm.period_end)),
+    "status": Column(label(GapForm.status), history.word),
+}}

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from tracker.core.figures import GapFigures
 from tracker.core.money import format_amount, usd
+from tracker.core.words import counted
 
 WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 4, 636, 22, 176
@@ -71,14 +72,24 @@ def _steps(points: list[tuple[float, float]]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in stairs)
 
 
+def _dollars(cents: int) -> str:
+    return f"US$ {format_amount(usd(cents))}"
+
+
+def _moved(first: int, last: int) -> str:
+    """How a figure moved between two snapshots, in words: a figure that did not move "stayed"."""
+    if first == last:
+        return f"stayed at {_dollars(last)}"
+    return f"went from {_dollars(first)} to {_dollars(last)}"
+
+
 def _summary(history: Sequence[tuple[datetime, GapFigures]]) -> str:
     """The trend in words, for screen readers and anyone who cannot see the lines."""
     (first_at, first), (last_at, last) = history[0], history[-1]
-
-    def dollars(cents: int) -> str:
-        return f"US$ {format_amount(usd(cents))}"
-
-    return (f"From {first_at:%Y-%m-%d} to {last_at:%Y-%m-%d} ({len(history)} snapshots): "
-            f"funding went from {dollars(first.funding_cents)} to {dollars(last.funding_cents)}, "
-            f"the shortfall from {dollars(first.shortfall_cents)} to {dollars(last.shortfall_cents)}, "
-            f"against a requirement of {dollars(last.requirement_cents)}.")
+    requirement = f"against a requirement of {_dollars(last.requirement_cents)}."
+    if len(history) == 1:
+        return (f"On {first_at:%Y-%m-%d} (1 snapshot): funding {_dollars(first.funding_cents)}, "
+                f"the shortfall {_dollars(first.shortfall_cents)}, {requirement}")
+    return (f"From {first_at:%Y-%m-%d} to {last_at:%Y-%m-%d} ({counted(len(history), 'snapshot')}): "
+            f"funding {_moved(first.funding_cents, last.funding_cents)}, "
+            f"the shortfall {_moved(first.shortfall_cents, last.shortfall_cents)}, {requirement}")

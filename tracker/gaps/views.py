@@ -7,12 +7,13 @@ from tracker.core.figures import Totals, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
 from tracker.core.models import Gap
 from tracker.gaps import rules, snapshots
-from tracker.gaps.forms import EditGapForm, GapForm, NewGapForm
+from tracker.gaps.forms import HISTORY, EditGapForm, GapForm, NewGapForm
 from tracker.gaps.shortfalls import shortfall_chart
 from tracker.gaps.trend import trend
 from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, allow, donor_scope
 from tracker.web.api import bp as api
+from tracker.web.history import trail
 from tracker.web.listing import requested_sort
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
@@ -53,7 +54,7 @@ def show(code: str):
         "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
         lines=contribution_lines(session(), **scope, sort=sorted_by.sort, limit=page.size, offset=page.offset),
         payments=payment_lines(session(), **scope), trend=trend(snapshots.history(session(), gap)),
-        history=audit.history(session(), "gap", gap.id) if donor_scope() is None else [],
+        history=trail(session(), audit.history(session(), "gap", gap.id), HISTORY) if donor_scope() is None else [],
     )
 
 

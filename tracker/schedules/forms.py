@@ -9,7 +9,9 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Validat
 
 from tracker.core import money
 from tracker.schedules import instalments
+from tracker.web import history
 from tracker.web.forms import DATE_MESSAGE, Creating, Form, Limit, Versioned, date_field, options
+from tracker.web.history import Column, label
 
 FREQUENCIES = options((f.value, f.value.capitalize()) for f in instalments.GENERATED)
 _TYPED_LINE = re.compile(r"^(\S+)\s+(\S+)$")
@@ -70,3 +72,24 @@ class WriteOffForm(Creating, Versioned, Form):
         InputRequired("Say why the unpaid rest is written off."), Limit(2000)])
     confirm = BooleanField("I confirm: the unpaid rest no longer counts as funding.",
                            validators=[DataRequired("Tick the box to confirm the write-off.")])
+
+
+#: How the history of instalments and write-offs reads (``tracker.web.history``), named as on
+#: the schedule page and the write-off form.
+HISTORY = {
+    "instalment": {
+        "contribution_id": Column("Contribution", history.contribution),
+        "number": Column("Instalment", history.number),
+        "due_date": Column("Due date"),
+        "amount_minor": Column("Amount", history.amount),
+        "paid_minor": Column("Received", history.amount),
+        "status": Column("Status", history.word),
+    },
+    "write-off": {
+        "contribution_id": Column("Contribution", history.contribution),
+        "amount_minor": Column("Written off", history.amount),
+        "usd_cents": Column("US$", history.usd),
+        "reason": Column(label(WriteOffForm.reason)),
+        "written_off_at": Column("Written off on", history.moment),
+    },
+}

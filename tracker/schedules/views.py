@@ -6,10 +6,11 @@ from tracker.contributions import rules as contributions
 from tracker.contributions.views import contribution_or_404
 from tracker.core import money
 from tracker.core.models import Contribution, Frequency, Reminder, SentVia, utcnow
+from tracker.core.words import counted
 from tracker.schedules import instalments, outbox
 from tracker.schedules.forms import ScheduleForm, TypedScheduleForm, WriteOffForm
 from tracker.web import conflicts, session
-from tracker.web.access import EDITORS, STAFF, allow
+from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
 
@@ -58,9 +59,12 @@ def _page(contribution: Contribution, generate: ScheduleForm, typed: TypedSchedu
 
 
 @bp.get("/schedule")
-@allow(STAFF)
+@allow(SIGNED_IN)
 def show(contribution_id: int):
+    """The instalments and what is due next; the forms that plan them for editors only. A donor
+    user reads its own contributions' schedules (another donor's answer 404)."""
     contribution = contribution_or_404(contribution_id)
+    require_own_donor(contribution.donor_id)
     return _page(contribution, _generate_form(contribution), _typed_form(contribution))
 
 
@@ -76,7 +80,7 @@ def _save_plan(contribution: Contribution, submitted, current):
             save.created(contribution)
         if save.done:
             flash(f"Payment schedule of contribution {contribution.id} saved: "
-                  f"{len(contribution.instalments)} instalment(s).", "success")
+                  f"{counted(len(contribution.instalments), 'instalment')}.", "success")
             return redirect(shown)
     if save.earlier:
         return save.land_on_earlier(shown)

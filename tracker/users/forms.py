@@ -5,7 +5,9 @@ from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from tracker.core import audit
+from tracker.web import history
 from tracker.web.forms import Form, Limit, date_field, options
+from tracker.web.history import Column, label
 
 
 class SignInForm(Form):
@@ -33,3 +35,13 @@ class AuditFilterForm(Form):
     actor = StringField("Changed by (email)", validators=[Optional()])
     since = date_field("From")
     until = date_field("To")
+
+
+#: How a user's history reads (``tracker.web.history``).
+HISTORY = {"user": {
+    "email": Column(label(SignInForm.email)),
+    "password_hash": Column(label(SignInForm.password)),
+    "role": Column("Role", history.word),
+    "donor_id": Column("Donor", history.donor),
+    "active": Column("Active", history.yes_no),
+}}

@@ -9,12 +9,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker.contributions.forms import HISTORY as CONTRIBUTIONS
 from tracker.core import audit
 from tracker.core.models import User
+from tracker.donors.forms import HISTORY as DONORS
+from tracker.gaps.forms import HISTORY as GAPS
+from tracker.schedules.forms import HISTORY as SCHEDULES
 from tracker.users import rules, throttle
+from tracker.users.forms import HISTORY as USERS
 from tracker.users.forms import AuditFilterForm, PasswordForm, SignInForm
 from tracker.web import session
 from tracker.web.access import ADMINS, PUBLIC, SIGNED_IN, allow
+from tracker.web.history import trail
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save, render_form
 from tracker.web.signin import end_session, start_session
@@ -24,6 +30,8 @@ admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templ
 
 #: How long a sign-in waits for the slots other checks of its pair hold before answering 429.
 BUSY_PATIENCE_SECONDS = 30
+#: How every audited record's history reads, each domain's table beside its forms.
+EVERY_RECORD = {**GAPS, **DONORS, **CONTRIBUTIONS, **SCHEDULES, **USERS}
 
 
 def _safe_next(target: str | None) -> str:
@@ -130,7 +138,8 @@ def audit_trail():
                               form.since.data, form.until.data)
     page = requested_page(audit.count_entries(session(), where))
     return render_template("users/admin_audit.html", form=form, page=page,
-                           entries=audit.entries(session(), where, page.size, page.offset))
+                           entries=trail(session(), audit.entries(session(), where, page.size, page.offset),
+                                         EVERY_RECORD))
 
 
 @admin.get("/users", endpoint="users")

@@ -1,7 +1,6 @@
 """How values look on pages: money with separators and its currency, one date format."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ from flask import Flask
 
 from tracker.core import money
 from tracker.core.countries import country_name
+from tracker.core.words import counted
 from tracker.web import access
 from tracker.web.paging import url_with
 
@@ -49,16 +49,9 @@ def bar_width(value: Decimal | None) -> str:
     return str(min(Decimal(100), max(Decimal(0), value)))
 
 
-def changes(recorded: str | None) -> list[tuple[str, object]]:
-    """An audit entry's JSON of field values as (field, value) pairs, for display."""
-    if not recorded:
-        return []
-    return [(key.replace("_", " "), "—" if value is None else value) for key, value in json.loads(recorded).items()]
-
-
 def init_app(app: Flask) -> None:
     for name, function in {"usd": usd, "amount": amount, "rate": rate, "pct": pct, "day": day, "count": count,
-                           "bar_width": bar_width, "changes": changes}.items():
+                           "bar_width": bar_width, "counted": counted}.items():
         app.add_template_filter(function, name)
     app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
                                  is_donor=access.is_donor, url_with=url_with)
