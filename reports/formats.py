@@ -11,7 +11,8 @@ from functools import lru_cache
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.numbers import FORMAT_DATE_YYYYMMDD2
 
-USD_FORMAT = '"US$ "#,##0.00'
+#: US$ columns say "(US$)" in their header, so their cells carry the number alone.
+USD_FORMAT = "#,##0.00"
 DATE_FORMAT = FORMAT_DATE_YYYYMMDD2  # "yyyy-mm-dd": what openpyxl gives a date by itself
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.00%"
@@ -20,6 +21,9 @@ COUNT_FORMAT = "#,##0"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+WRAP = Alignment(wrap_text=True, vertical="top")
+#: Instalments past due and not fully paid: a pale red, as on the app's pages.
+OVERDUE_FILL = PatternFill("solid", fgColor="F8D7DA")
 TOTAL_FONT = Font(bold=True)
 TOTAL_BORDER = Border(top=Side("thin"), bottom=Side("double"))
 TITLE_FONT = Font(bold=True, size=14)

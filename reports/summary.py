@@ -1,5 +1,6 @@
-"""The Summary sheet: one row per gap with a totals row of SUM formulas, coverage drawn as a
-data bar, and a native bar chart of funding against shortfall per gap."""
+"""The Summary sheet: a title block (the programme, the as-of time, what was selected), then
+one row per gap with a totals row of SUM formulas, coverage drawn as a data bar, and a native
+bar chart of funding against shortfall per gap."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -10,18 +11,29 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import DataBarRule
 
 from reports import formats
-from reports.rows import GapRow
+from reports.rows import GapRow, Notes
 from reports.sheets import GAPS
-from reports.tables import Placed, write_table
+from reports.tables import Placed, title_block, write_table
 
 #: Bar colours of the chart: funding as on the app's pages, shortfall in a muted red.
 FUNDING_COLOUR = "2E7D4F"
 SHORTFALL_COLOUR = "C0504D"
 
 
-def write_gaps(workbook: Workbook, gaps: Sequence[GapRow], title: str = GAPS.title) -> Placed:
-    """The gaps table with totals, data bar and chart, on a sheet called ``title``."""
-    placed = write_table(workbook, replace(GAPS, title=title), gaps, totals=True)
+def described(notes: Notes) -> list[tuple[str, str]]:
+    """The title block's lines: what a reader at a donor meeting asks first."""
+    lines = [("Programme", notes.programme)] if notes.programme else []
+    selection = "; ".join(f"{label}: {value}" for label, value in notes.filters if label != "Scope")
+    return [*lines, ("As of", f"{notes.as_of:%Y-%m-%d %H:%M} UTC"),
+            ("Selection", selection or "Every gap, every contribution"), ("Source", notes.source)]
+
+
+def write_gaps(workbook: Workbook, gaps: Sequence[GapRow], notes: Notes, title: str = GAPS.title, *,
+               titled: bool = True) -> Placed:
+    """The gaps table with totals, data bar and chart, on a sheet called ``title``, under the
+    title block when ``titled``."""
+    above = title_block(notes.title, described(notes)) if titled else None
+    placed = write_table(workbook, replace(GAPS, title=title), gaps, notes=notes, totals=True, above=above)
     if placed.rows:
         _coverage_bars(placed)
         _funding_chart(placed)

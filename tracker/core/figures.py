@@ -223,6 +223,7 @@ class _Measures:
         #: The part of ``received`` no payment accounts for: a contribution marked paid before
         #: (or without) payments reaching its amount counts as fully received.
         self.received_unpaid = case((is_paid, counted - received), else_=0)
+        self.paid_in_minor = arrived_minor
         self.live = case((status != ContributionStatus.CANCELLED.value, 1), else_=0)
 
     def joined(self, query: Select) -> Select:
@@ -234,7 +235,7 @@ class _Measures:
 #: A listed contribution's parts in the figures, as the labelled columns of
 #: :func:`with_contribution_figures` (US cents, except ``received_minor`` in its currency).
 CONTRIBUTION_PARTS = ("pledged_cents", "funding_cents", "received_cents", "written_off_cents",
-                      "exchange_difference_cents", "received_minor", "received_unpaid_cents")
+                      "exchange_difference_cents", "received_minor", "received_unpaid_cents", "paid_in_minor")
 
 
 def with_contribution_figures(query: Select, contribution_ids: Sequence[int] | None = None) -> Select:
@@ -246,6 +247,7 @@ def with_contribution_figures(query: Select, contribution_ids: Sequence[int] | N
         m.pledged.label("pledged_cents"), m.funding.label("funding_cents"), m.received.label("received_cents"),
         m.written_off.label("written_off_cents"), m.exchange_difference.label("exchange_difference_cents"),
         m.received_minor.label("received_minor"), m.received_unpaid.label("received_unpaid_cents"),
+        m.paid_in_minor.label("paid_in_minor"),
     ))
 
 
@@ -262,6 +264,7 @@ class ContributionFigures(InDollars):
     exchange_difference_cents: int
     received_minor: int
     received_unpaid_cents: int  # received without a payment: marked paid before payments reached the amount
+    paid_in_minor: int  # what the payments brought, in its currency, voided ones aside
 
     @classmethod
     def of(cls, contribution_id: int, row) -> ContributionFigures:
