@@ -18,15 +18,18 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.00%"
 COUNT_FORMAT = "#,##0"
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+#: The workbook's own font, named: a font without a name prints in LibreOffice's default serif.
+FONT_NAME = "Calibri"
+HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+NUMBER_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="right")
 WRAP = Alignment(wrap_text=True, vertical="top")
 #: Instalments past due and not fully paid: a pale red, as on the app's pages.
 OVERDUE_FILL = PatternFill("solid", fgColor="F8D7DA")
-TOTAL_FONT = Font(bold=True)
+TOTAL_FONT = Font(name=FONT_NAME, bold=True)
 TOTAL_BORDER = Border(top=Side("thin"), bottom=Side("double"))
-TITLE_FONT = Font(bold=True, size=14)
+TITLE_FONT = Font(name=FONT_NAME, bold=True, size=14)
 BAR_COLOUR = "2E7D4F"
 
 

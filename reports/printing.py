@@ -115,10 +115,16 @@ def set_up(sheet: WriteOnlyWorksheet, widths: Sequence[float], *, on: Paper, doc
     return chosen
 
 
-def lines_needed(text: str, width: float) -> int:
-    """Lines ``text`` wraps to in a column ``width`` wide (bold 11 pt takes about one width unit
-    a character; a unit is kept for the cell's padding). A word longer than a line breaks."""
-    room = max(1, int(width) - 1)
+#: Points an average character takes at 11 pt in Carlito/Calibri, regular and bold (measured,
+#: rounded up), and what a cell keeps free at its sides.
+CHAR_POINTS = {False: 4.7, True: 5.2}
+CELL_PADDING_POINTS = 6
+
+
+def lines_needed(text: str, width: float, bold: bool = True) -> int:
+    """Lines ``text`` wraps to in a column ``width`` wide (headers are bold). A word longer
+    than a line breaks."""
+    room = max(1, int((POINTS_PER_WIDTH * width - CELL_PADDING_POINTS) / CHAR_POINTS[bold]))
     lines, used = 1, 0
     for word in text.split():
         length = len(word)

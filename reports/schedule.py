@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from reports import formats
+from reports import formats, printing
 from reports.rows import MonthDue, Notes
 from reports.safe_text import literal_cell
 from reports.sheets import SCHEDULE
@@ -46,7 +46,11 @@ def _months_above(months: Sequence[MonthDue]) -> Above:
         title = literal_cell(sheet, "Due in the next 12 months")
         title.font = formats.TITLE_FONT
         sheet.append([title])
-        sheet.append(line({name: header_cell(sheet, text) for name, text in MONTH_HEADERS.items()}))
+        lines = max(printing.lines_needed(text, sheet.column_dimensions[SCHEDULE.letter(MONTH_COLUMNS[name])].width)
+                    for name, text in MONTH_HEADERS.items())
+        sheet.row_dimensions[2].height = printing.LINE_POINTS * lines + 3
+        sheet.append(line({name: header_cell(sheet, text, right=name != "label")
+                           for name, text in MONTH_HEADERS.items()}))
         for month in months:
             sheet.append(line({"label": literal_cell(sheet, month.label),
                                       "instalments": month.instalments, "due_usd": _usd(sheet, month.due_usd)}))

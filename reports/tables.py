@@ -52,9 +52,11 @@ class Kind(enum.Enum):
 
 
 _WIDTHS = {
-    Kind.TEXT: 24, Kind.USD: 14, Kind.AMOUNT: 17, Kind.RATE: 10, Kind.DATE: 10,
+    Kind.TEXT: 24, Kind.USD: 13, Kind.AMOUNT: 17, Kind.RATE: 10, Kind.DATE: 10,
     Kind.PERCENT: 8, Kind.COUNT: 8, Kind.ID: 6, Kind.AS_READ: 16,
 }
+#: Kinds whose cells are numbers, right-aligned under a right-aligned header.
+_NUMBERS = frozenset({Kind.USD, Kind.AMOUNT, Kind.RATE, Kind.PERCENT, Kind.COUNT})
 _FIXED_FORMATS = {
     Kind.USD: formats.USD_FORMAT, Kind.DATE: formats.DATE_FORMAT, Kind.PERCENT: formats.PERCENT_FORMAT,
     Kind.COUNT: formats.COUNT_FORMAT,
@@ -144,13 +146,20 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
     sheet.row_dimensions[header_row].height = printing.LINE_POINTS * lines + 3
     if above is not None:
         above.write(sheet)
-    sheet.append([header_cell(sheet, column.header) for column in table.columns])
+    sheet.append([header_cell(sheet, column.header, right=column.kind in _NUMBERS) for column in table.columns])
     makers = [_CellMaker(sheet, column) for column in table.columns]
     marked = attrgetter(table.highlight) if table.highlight else None
+    wrapped = [(attrgetter(c.field), w) for c, w in zip(table.columns, widths, strict=True) if c.wrap]
     count = 0
     for count, row in enumerate(rows, start=1):
         cells = [make(row) for make in makers]
-        sheet.append(_filled(sheet, cells) if marked and marked(row) else cells)
+        tall = _tall_enough(sheet, header_row + count, row, wrapped)
+        highlighted = bool(marked and marked(row))
+        if tall or highlighted:
+            cells = _restyled(sheet, cells, fill=formats.OVERDUE_FILL if highlighted else None,
+                              alignment=formats.WRAP if tall else None)
+        sheet.append(cells)
+        sheet.row_dimensions.pop(header_row + count, None)  # written: a million rows keep no heights
     first_row, last_row = header_row + 1, header_row + count
     sheet.auto_filter.ref = f"A{header_row}:{table.last_letter}{last_row}"
     totals_row = None
@@ -161,29 +170,43 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
 
 
 def title_block(title: str, pairs: Sequence[tuple[str, str]], blank_rows: int = 1) -> Above:
-    """What stands above a table: ``title``, a (label, value) line each, then ``blank_rows``."""
+    """What stands above a table: ``title``, a "label: value" line each (one cell, which runs
+    on over the empty cells beside it), then ``blank_rows``."""
     def write(sheet: WriteOnlyWorksheet) -> None:
         heading = literal_cell(sheet, title)
         heading.font = formats.TITLE_FONT
         sheet.row_dimensions[1].height = 21
         sheet.append([heading])
         for label, value in pairs:
-            shown = literal_cell(sheet, label)
-            shown.font = formats.TOTAL_FONT
-            sheet.append([shown, literal(sheet, value)])
+            sheet.append([literal(sheet, f"{label}: {value}")])
         for _ in range(blank_rows):
             sheet.append([])
     return Above(1 + len(pairs) + blank_rows, write)
 
 
-def _filled(sheet: WriteOnlyWorksheet, cells: list) -> list[Cell]:
-    """``cells`` (values or cells) as cells filled with the highlight colour."""
-    filled = []
+def _tall_enough(sheet: WriteOnlyWorksheet, index: int, row, wrapped) -> bool:
+    """Give row ``index`` the height its wrapped text needs (LibreOffice keeps a row's stored
+    height, so without one a wrapped name would print over the next row); whether it is taller
+    than a line."""
+    lines = max((printing.lines_needed(str(value(row) or ""), width, bold=False) for value, width in wrapped),
+                default=1)
+    if lines > 1:
+        sheet.row_dimensions[index].height = printing.LINE_POINTS * lines + 2
+    return lines > 1
+
+
+def _restyled(sheet: WriteOnlyWorksheet, cells: list, *, fill=None, alignment=None) -> list[Cell]:
+    """``cells`` (values or cells) as cells with ``fill`` and/or ``alignment``: a highlighted
+    row, or a tall one whose every cell reads from the top."""
+    restyled = []
     for value in cells:
         cell = value if isinstance(value, Cell) else Cell(sheet, row=1, column=1, value=value)
-        cell.fill = formats.OVERDUE_FILL
-        filled.append(cell)
-    return filled
+        if fill is not None:
+            cell.fill = fill
+        if alignment is not None:
+            cell.alignment = alignment
+        restyled.append(cell)
+    return restyled
 
 
 class _CellMaker:
@@ -245,11 +268,12 @@ class _CellMaker:
         return style
 
 
-def header_cell(sheet: WriteOnlyWorksheet, header: str) -> Cell:
+def header_cell(sheet: WriteOnlyWorksheet, header: str, right: bool = False) -> Cell:
+    """A header, wrapped; ``right`` aligned over a column of numbers."""
     cell = literal_cell(sheet, header)
     cell.font = formats.HEADER_FONT
     cell.fill = formats.HEADER_FILL
-    cell.alignment = formats.HEADER_ALIGNMENT
+    cell.alignment = formats.NUMBER_HEADER_ALIGNMENT if right else formats.HEADER_ALIGNMENT
     return cell
 
 

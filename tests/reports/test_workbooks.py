@@ -64,7 +64,7 @@ def test_sheets_are_finance_grade_frozen_filtered_and_printable():
     book = built(write_status_workbook, builders.status_report())
     summary = book["Summary"]
     data = SUMMARY_HEADER + 1
-    assert summary["A1"].value == "Funding gap status" and summary["A2"].value == "As of"
+    assert summary["A1"].value == "Funding gap status" and summary["A2"].value == "As of: 2026-11-25 09:30 UTC"
     assert summary.freeze_panes == f"C{data}"
     assert summary.auto_filter.ref == f"A{SUMMARY_HEADER}:P{data}"
     assert summary.page_setup.orientation == "landscape" and summary.page_setup.paperSize == 9
@@ -141,8 +141,8 @@ def test_the_schedule_totals_each_month_and_fills_overdue_instalments():
     header = 18
     assert headers(sheet, header) == [c.header for c in SCHEDULE.columns]
     overdue, pending = sheet[header + 1], sheet[header + 2]
-    assert overdue[10].value == "overdue" and {c.fill.fgColor.rgb for c in overdue} == {"00F8D7DA"}
-    assert pending[10].value == "pending" and pending[0].fill.fgColor.rgb != "00F8D7DA"
+    assert overdue[-1].value == "overdue" and {c.fill.fgColor.rgb for c in overdue} == {"00F8D7DA"}
+    assert pending[-1].value == "pending" and pending[0].fill.fgColor.rgb != "00F8D7DA"
 
 
 def test_the_history_has_a_line_chart_of_funding_against_requirement():

@@ -63,7 +63,7 @@ def contributions():
     if refused:
         return refused
     listed = rows.contribution_rows(session(), filters)
-    notes = rows.notes(session(), "Contributions", filters, _source(), _paper())
+    notes = rows.notes(session(), "Contributions export", filters, _source(), _paper())
     return send_workbook(lambda handle: write_contributions_workbook(handle, listed, notes),
                          _file_name("contributions", filters))
 
