@@ -22,8 +22,12 @@ COUNT_FORMAT = "#,##0"
 FONT_NAME = "Calibri"
 HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")
-HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
-NUMBER_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="right")
+#: Headers keep an indent's room from the next one, so two never print as one.
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="left", indent=1)
+NUMBER_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="right", indent=1)
+DATE_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
+#: Dates stand centred in their column, clear of the numbers and text beside them.
+DATE_ALIGNMENT = Alignment(horizontal="center", vertical="top")
 WRAP = Alignment(wrap_text=True, vertical="top")
 #: Instalments past due and not fully paid: a pale red, as on the app's pages.
 OVERDUE_FILL = PatternFill("solid", fgColor="F8D7DA")

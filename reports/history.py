@@ -10,7 +10,7 @@ from openpyxl.chart import LineChart, Reference
 
 from reports.rows import HistoryRow, Notes
 from reports.sheets import HISTORY
-from reports.summary import FUNDING_COLOUR
+from reports.summary import FUNDING_COLOUR, legible
 from reports.tables import Placed, title_block, write_table
 
 REQUIREMENT_COLOUR = "1F4E8C"
@@ -46,7 +46,6 @@ def _chart(placed: Placed, days: int) -> None:
     fields = [c.field for c in HISTORY.columns]
     chart = LineChart()
     chart.title = "Funding against requirement (US$)"
-    chart.y_axis.title = "US$"
     chart.y_axis.numFmt = "#,##0"
     chart.x_axis.number_format = "yyyy-mm-dd"
     last = placed.first_row + days - 1
@@ -59,4 +58,5 @@ def _chart(placed: Placed, days: int) -> None:
     day_column = 1 + fields.index("total_day")
     chart.set_categories(Reference(placed.sheet, min_col=day_column, min_row=placed.first_row, max_row=last))
     chart.width, chart.height = 22, 8
+    legible(chart)
     placed.sheet.add_chart(chart, "A4")

@@ -119,12 +119,15 @@ def set_up(sheet: WriteOnlyWorksheet, widths: Sequence[float], *, on: Paper, doc
 #: rounded up), and what a cell keeps free at its sides.
 CHAR_POINTS = {False: 4.7, True: 5.2}
 CELL_PADDING_POINTS = 6
+#: What a header's indent (see reports.formats.HEADER_ALIGNMENT) takes from its line.
+HEADER_INDENT_POINTS = 12
 
 
 def lines_needed(text: str, width: float, bold: bool = True) -> int:
     """Lines ``text`` wraps to in a column ``width`` wide (headers are bold). A word longer
     than a line breaks."""
-    room = max(1, int((POINTS_PER_WIDTH * width - CELL_PADDING_POINTS) / CHAR_POINTS[bold]))
+    padding = CELL_PADDING_POINTS + (HEADER_INDENT_POINTS if bold else 0)
+    room = max(1, int((POINTS_PER_WIDTH * width - padding) / CHAR_POINTS[bold]))
     lines, used = 1, 0
     for word in text.split():
         length = len(word)

@@ -49,7 +49,8 @@ def _months_above(months: Sequence[MonthDue]) -> Above:
         lines = max(printing.lines_needed(text, sheet.column_dimensions[SCHEDULE.letter(MONTH_COLUMNS[name])].width)
                     for name, text in MONTH_HEADERS.items())
         sheet.row_dimensions[2].height = printing.LINE_POINTS * lines + 3
-        sheet.append(line({name: header_cell(sheet, text, right=name != "label")
+        sheet.append(line({name: header_cell(sheet, text, formats.HEADER_ALIGNMENT if name == "label"
+                                             else formats.NUMBER_HEADER_ALIGNMENT)
                            for name, text in MONTH_HEADERS.items()}))
         for month in months:
             sheet.append(line({"label": literal_cell(sheet, month.label),

@@ -24,7 +24,7 @@ GAPS = Table("Summary", (
     Column("Impact target", "impact_count", Kind.COUNT, width=10),
     Column("Impact unit", "impact_unit", width=12, wrap=True),
     Column("Impact indicator", "impact_indicator", width=30, wrap=True),
-), freeze="C2", title_columns=2)
+), freeze="C2", title_columns=2, printed_columns=13)  # the figures print on one page wide; impact is on screen
 
 #: The US$ columns of a listed contribution: its part in each of the Summary's figures.
 CONTRIBUTION_PARTS = (

@@ -90,6 +90,7 @@ class Table:
     freeze: str = "A2"
     title_columns: int = 1
     highlight: str | None = None  # a row attribute: when true, the row is filled pale red
+    printed_columns: int | None = None  # how many first columns print (None: all)
 
     def letter(self, field: str) -> str:
         """The column letter of ``field``."""
@@ -138,15 +139,15 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
     sheet = workbook.create_sheet(table.title)
     widths = _size_columns(sheet, table, rows if isinstance(rows, Sequence) else ())
     header_row = 1 if above is None else above.height + 1
-    printing.set_up(sheet, widths, on=printing.paper(notes.paper), document=notes.title, as_of=notes.as_of,
-                    title_row=header_row, title_columns=table.title_columns)
+    printing.set_up(sheet, widths[:table.printed_columns], on=printing.paper(notes.paper), document=notes.title,
+                    as_of=notes.as_of, title_row=header_row, title_columns=table.title_columns)
     freeze_column = "".join(ch for ch in table.freeze if ch.isalpha())
     sheet.freeze_panes = f"{freeze_column}{header_row - 1 + int(table.freeze[len(freeze_column):])}"
     lines = max(printing.lines_needed(c.header, w) for c, w in zip(table.columns, widths, strict=True))
     sheet.row_dimensions[header_row].height = printing.LINE_POINTS * lines + 3
     if above is not None:
         above.write(sheet)
-    sheet.append([header_cell(sheet, column.header, right=column.kind in _NUMBERS) for column in table.columns])
+    sheet.append([header_cell(sheet, column.header, _header_alignment(column.kind)) for column in table.columns])
     makers = [_CellMaker(sheet, column) for column in table.columns]
     marked = attrgetter(table.highlight) if table.highlight else None
     wrapped = [(attrgetter(c.field), w) for c, w in zip(table.columns, widths, strict=True) if c.wrap]
@@ -219,7 +220,7 @@ class _CellMaker:
         self.styles: dict[str, StyleArray] = {}
         self.make = {Kind.TEXT: self._wrapped if column.wrap else self._text, Kind.AS_READ: self._as_read,
                      Kind.ID: self._plain, Kind.RATE: self._plain, Kind.AMOUNT: self._amount,
-                     Kind.DATE: self._plain,  # openpyxl formats a date as DATE_FORMAT by itself, and faster
+                     Kind.DATE: self._date,
                      }.get(column.kind, self._formatted)
 
     def __call__(self, row):
@@ -243,6 +244,10 @@ class _CellMaker:
 
     def _plain(self, value, _row):
         return value
+
+    def _date(self, value, _row):
+        """A date, centred (openpyxl gives it DATE_FORMAT by itself)."""
+        return Cell(self.sheet, row=1, column=1, value=value, style_array=self._style("date", formats.DATE_ALIGNMENT))
 
     def _formatted(self, value, _row):
         return self._styled(value, _FIXED_FORMATS[self.column.kind])
@@ -268,12 +273,18 @@ class _CellMaker:
         return style
 
 
-def header_cell(sheet: WriteOnlyWorksheet, header: str, right: bool = False) -> Cell:
-    """A header, wrapped; ``right`` aligned over a column of numbers."""
+def _header_alignment(kind: Kind):
+    if kind in _NUMBERS:
+        return formats.NUMBER_HEADER_ALIGNMENT
+    return formats.DATE_HEADER_ALIGNMENT if kind is Kind.DATE else formats.HEADER_ALIGNMENT
+
+
+def header_cell(sheet: WriteOnlyWorksheet, header: str, alignment=formats.HEADER_ALIGNMENT) -> Cell:
+    """A header, wrapped, aligned as its column's values."""
     cell = literal_cell(sheet, header)
     cell.font = formats.HEADER_FONT
     cell.fill = formats.HEADER_FILL
-    cell.alignment = formats.NUMBER_HEADER_ALIGNMENT if right else formats.HEADER_ALIGNMENT
+    cell.alignment = alignment
     return cell
 
 

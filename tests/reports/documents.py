@@ -75,6 +75,7 @@ class Printed:
     pdf: Path
     pages: list[str]
     sizes: list[float]
+    clipped: list[str]  # header text printed outside its header cell
 
     @property
     def smallest(self) -> float:
@@ -84,9 +85,16 @@ class Printed:
     def text(self) -> str:
         return "\n".join(self.pages)
 
+    def pages_of(self, sheet: str) -> list[int]:
+        """Indexes of the pages of ``sheet`` (each footer names its sheet)."""
+        return [n for n, page in enumerate(self.pages) if f"— {sheet} Page " in page]
+
     def first_page_of(self, sheet: str) -> int:
-        """Index of the first page of ``sheet`` (each footer names its sheet)."""
-        return next(n for n, page in enumerate(self.pages) if f"— {sheet}" in page)
+        return self.pages_of(sheet)[0]
+
+    def words_of(self, sheet: str) -> set[str]:
+        """Every word printed on ``sheet``'s pages."""
+        return {word for n in self.pages_of(sheet) for word in self.pages[n].split()}
 
 
 def printed(content: bytes, folder: Path) -> Printed:
@@ -95,7 +103,23 @@ def printed(content: bytes, folder: Path) -> Printed:
     with pdfplumber.open(pdf) as document:
         pages = [page.extract_text() or "" for page in document.pages]
         sizes = [char["size"] for page in document.pages for char in page.chars if char["text"].strip()]
-    return Printed(pdf, pages, sizes)
+        clipped = [char["text"] for page in document.pages for char in _outside_header_cells(page)]
+    return Printed(pdf, pages, sizes, clipped)
+
+
+def _outside_header_cells(page) -> list[dict]:
+    """The header characters (white) that stick out of every header cell (the blue fills)."""
+    cells = [r for r in page.rects if _is_header_fill(r.get("non_stroking_color"))]
+    return [char for char in page.chars
+            if char["text"].strip() and tuple(char.get("non_stroking_color") or ()) == (1.0, 1.0, 1.0)
+            and not any(r["x0"] - 0.5 <= char["x0"] and char["x1"] <= r["x1"] + 0.5
+                        and r["top"] - 0.5 <= char["top"] and char["bottom"] <= r["bottom"] + 0.5 for r in cells)]
+
+
+def _is_header_fill(colour) -> bool:
+    """The headers' fill, 1F4E8C, as the PDF gives it (0 to 1 per channel)."""
+    expected = (0x1F / 255, 0x4E / 255, 0x8C / 255)
+    return colour is not None and len(colour) == 3 and all(abs(a - b) < 0.01 for a, b in zip(colour, expected))
 
 
 def render_page(pdf: Path, page: int, target: Path) -> Path:

@@ -14,8 +14,8 @@ from reports.sheets import CONTRIBUTIONS, GAPS, HISTORY, SCHEDULE
 from reports.status import write_status_workbook
 from tests.reports import builders
 
-#: Where the Summary's table starts under its title block (title, as of, selection, source, blank line).
-SUMMARY_HEADER = 6
+#: Where the Summary's table starts under its title block (title, as of, selection, source, printed, blank line).
+SUMMARY_HEADER = 7
 
 
 def built(write, *args):
