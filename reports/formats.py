@@ -27,8 +27,9 @@ HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="left
 NUMBER_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="right", indent=1)
 DATE_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
 #: Dates stand centred in their column, clear of the numbers and text beside them.
-DATE_ALIGNMENT = Alignment(horizontal="center", vertical="top")
-WRAP = Alignment(wrap_text=True, vertical="top")
+DATE_ALIGNMENT = Alignment(horizontal="center")
+#: Long text wraps; a row taller than a line reads from the top (see reports.tables).
+WRAP = Alignment(wrap_text=True)
 #: Instalments past due and not fully paid: a pale red, as on the app's pages.
 OVERDUE_FILL = PatternFill("solid", fgColor="F8D7DA")
 TOTAL_FONT = Font(name=FONT_NAME, bold=True)

@@ -18,6 +18,7 @@ from operator import attrgetter
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -157,8 +158,7 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
         tall = _tall_enough(sheet, header_row + count, row, wrapped)
         highlighted = bool(marked and marked(row))
         if tall or highlighted:
-            cells = _restyled(sheet, cells, fill=formats.OVERDUE_FILL if highlighted else None,
-                              alignment=formats.WRAP if tall else None)
+            cells = _restyled(sheet, cells, fill=formats.OVERDUE_FILL if highlighted else None, top=tall)
         sheet.append(cells)
         sheet.row_dimensions.pop(header_row + count, None)  # written: a million rows keep no heights
     first_row, last_row = header_row + 1, header_row + count
@@ -196,16 +196,17 @@ def _tall_enough(sheet: WriteOnlyWorksheet, index: int, row, wrapped) -> bool:
     return lines > 1
 
 
-def _restyled(sheet: WriteOnlyWorksheet, cells: list, *, fill=None, alignment=None) -> list[Cell]:
-    """``cells`` (values or cells) as cells with ``fill`` and/or ``alignment``: a highlighted
-    row, or a tall one whose every cell reads from the top."""
+def _restyled(sheet: WriteOnlyWorksheet, cells: list, *, fill=None, top: bool = False) -> list[Cell]:
+    """``cells`` (values or cells) as cells with ``fill`` (a highlighted row) and/or, when
+    ``top``, aligned to the top (a tall row, whose every cell then reads from its first line)."""
     restyled = []
     for value in cells:
         cell = value if isinstance(value, Cell) else Cell(sheet, row=1, column=1, value=value)
         if fill is not None:
             cell.fill = fill
-        if alignment is not None:
-            cell.alignment = alignment
+        if top:
+            cell.alignment = Alignment(horizontal=cell.alignment.horizontal, wrap_text=cell.alignment.wrap_text,
+                                       vertical="top")
         restyled.append(cell)
     return restyled
 
