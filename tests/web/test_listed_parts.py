@@ -4,6 +4,7 @@ page, in the gap's table and in its sheet row, a cancelled one counts 0 everywhe
 from __future__ import annotations
 
 from decimal import Decimal
+from html import unescape
 
 import pytest
 
@@ -11,7 +12,7 @@ from reports.sheets import CONTRIBUTIONS, PAYMENTS
 from tests import factories
 from tests.web.test_reports import cents, records, workbook
 from tracker.contributions.rules import cancel_contribution, write_off
-from tracker.core.figures import figures_of
+from tracker.core.figures import DEFINITIONS, figures_of
 from tracker.exports.rows import MARKED_PAID
 
 REASON = "The fund closed its 2026 window"
@@ -105,3 +106,15 @@ def test_a_cancelled_contribution_shows_its_amount_and_counts_0(client, session,
     assert "cancelled — counts 0" in table and "5,000.00 USD" in table
     shown = page(client, f"/contributions/{withdrawn.id}")
     assert "<dt>Counts as funding (US$)</dt><dd>0.00<small>cancelled — counts 0</small>" in shown
+
+
+def test_the_gap_page_and_the_notes_sheet_give_the_figures_module_s_definitions(client, session, gap):
+    session.commit()
+    shown = unescape(page(client, "/gaps/KHM-SME"))
+    book, _ = workbook(client, "/reports/status.xlsx")
+    notes = [row for row in book["Notes"].iter_rows(values_only=True) if row and len(row) > 1]
+    start = next(n for n, row in enumerate(notes) if row[0] == DEFINITIONS[0][0])
+    assert [tuple(row[:2]) for row in notes[start:start + len(DEFINITIONS)]] == list(DEFINITIONS)
+    for term, meaning in DEFINITIONS:
+        assert f"<dt>{term}</dt><dd>{meaning}</dd>" in shown
+    assert any("written off" in meaning for term, meaning in DEFINITIONS if term == "Funding")

@@ -9,7 +9,7 @@ from tracker.contributions.listings import (
     payment_lines,
 )
 from tracker.core import audit, money
-from tracker.core.figures import Totals, figures_of, gap_figures, gap_json
+from tracker.core.figures import DEFINITIONS, Totals, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
 from tracker.core.models import Gap
 from tracker.gaps import rules, snapshots
@@ -59,7 +59,7 @@ def show(code: str):
         "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
         lines=contribution_lines(session(), **scope, sort=sorted_by.sort, limit=page.size, offset=page.offset),
         totals=contribution_totals(session(), **scope), payments=payment_lines(session(), **scope),
-        trend=trend(snapshots.history(session(), gap)),
+        trend=trend(snapshots.history(session(), gap)), definitions=DEFINITIONS,
         history=audit.history(session(), "gap", gap.id) if donor_scope() is None else [],
     )
 
