@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,23 @@ from contextlib import contextmanager
 import requests
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tracker import create_app
+from tracker.core import schema
+
+
+@contextmanager
+def throwaway_app(name: str) -> Iterator[Flask]:
+    """The app on a migrated SQLite file in a temporary folder, gone after the block (for the
+    screenshots and the printed documents)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app({"DATABASE_URL": f"sqlite:///{scratch}/{name}.sqlite3", "SECRET_KEY": name,
+                          "TRACKER_SEED": ""})
+        schema.upgrade(app.extensions["tracker.engine"])
+        try:
+            yield app
+        finally:
+            app.extensions["tracker.engine"].dispose()
 
 
 class QuietHandler(WSGIRequestHandler):

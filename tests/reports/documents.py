@@ -20,9 +20,9 @@ import pdfplumber
 from tests import factories
 from tests.conftest import sign_in
 from tests.libreoffice import to_pdf
-from tracker import create_app
+from tests.serving import throwaway_app
 from tracker.contributions.rules import cancel_contribution, write_off
-from tracker.core import db, schema
+from tracker.core import db
 from tracker.gaps import rules as gaps
 from tracker.gaps import seed
 from tracker.gaps.snapshots import record_snapshots
@@ -135,26 +135,20 @@ def render_page(pdf: Path, page: int, target: Path) -> Path:
 def main(argv: list[str]) -> int:
     folder = Path(argv[0] if argv else "docs/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        app = create_app({"DATABASE_URL": f"sqlite:///{scratch}/documents.sqlite3", "SECRET_KEY": "documents",
-                          "TRACKER_SEED": ""})
-        schema.upgrade(app.extensions["tracker.engine"])
-        try:
-            with db.writing() as session:
-                example_ledger(session, datetime.now(UTC).date())
-                user = session.query(factories.User).filter_by(email="officer@example.org").one()
-                browser = app.test_client()
-                sign_in(browser, user)
-            for name, url in DOCUMENTS.items():
-                response = browser.get(url)
-                assert response.status_code == 200, response.status_code
-                done = printed(response.data, Path(scratch) / name)
-                print(render_page(done.pdf, 0, folder / f"{name}.png"))
-                if name == "status-workbook":
-                    for sheet in ("Schedule", "History"):
-                        print(render_page(done.pdf, done.first_page_of(sheet), folder / f"{name}-{sheet.lower()}.png"))
-        finally:
-            app.extensions["tracker.engine"].dispose()
+    with throwaway_app("documents") as app, tempfile.TemporaryDirectory() as scratch:
+        with db.writing() as session:
+            example_ledger(session, datetime.now(UTC).date())
+            user = session.query(factories.User).filter_by(email="officer@example.org").one()
+            browser = app.test_client()
+            sign_in(browser, user)
+        for name, url in DOCUMENTS.items():
+            response = browser.get(url)
+            assert response.status_code == 200, response.status_code
+            done = printed(response.data, Path(scratch) / name)
+            print(render_page(done.pdf, 0, folder / f"{name}.png"))
+            if name == "status-workbook":
+                for sheet in ("Schedule", "History"):
+                    print(render_page(done.pdf, done.first_page_of(sheet), folder / f"{name}-{sheet.lower()}.png"))
     return 0
 
 
