@@ -44,10 +44,6 @@ class ContributionLine:
             return None
         return money.from_minor(self.written_off_minor, self.contribution.currency)
 
-    @property
-    def usd(self) -> Decimal:
-        return money.usd(self.contribution.usd_cents)
-
 
 def _scoped(query, gap_id: int | None, donor_id: int | None):
     if gap_id is not None:

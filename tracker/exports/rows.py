@@ -244,13 +244,19 @@ def _days(rows) -> Iterator[tuple[date, dict[str, tuple[int, int]]]]:
     """The snapshots grouped by UTC day: each gap's last (requirement, funding) of the day."""
     current, of_day = None, {}
     for taken_at, code, requirement, funding in rows:
-        if taken_at.date() != current and of_day:
+        day = _utc_day(taken_at)
+        if day != current and of_day:
             yield current, of_day
             of_day = {}
-        current = taken_at.date()
+        current = day
         of_day[code] = (requirement, funding)
     if of_day:
         yield current, of_day
+
+
+def _utc_day(moment: datetime) -> date:
+    """The UTC day of a snapshot (PostgreSQL hands back aware times in its own zone, SQLite naive UTC)."""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
 
 
 def _day_totals(day: date, figures) -> dict:
