@@ -11,9 +11,10 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from reports import formats
-from reports.sheets import CONTRIBUTION_PARTS, CONTRIBUTIONS, DONORS, GAPS, PAYMENTS
+from reports.sheets import CONTRIBUTION_PARTS, CONTRIBUTIONS, DONORS, GAPS, HISTORY, PAYMENTS, SCHEDULE
 from tests import factories
 from tests.libreoffice import round_trip
+from tests.reports.documents import example_ledger
 from tests.web.test_contributions import error_beside
 from tracker.contributions.rules import cancel_contribution
 from tracker.core.figures import Totals, donor_figures, gap_figures
@@ -224,3 +225,38 @@ def test_download_buttons_are_on_the_dashboard_gap_and_donor_pages(client, sessi
     assert 'href="/reports/status.xlsx?gap=KHM-SME"' in client.get("/gaps/KHM-SME").get_data(as_text=True)
     donor_id = donor_figures(session)[0].donor_id
     assert f'href="/donors/{donor_id}/statement.xlsx"' in client.get(f"/donors/{donor_id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def documented(session):
+    """The ledger the printed documents show: a schedule with an overdue instalment, snapshots."""
+    example_ledger(session, datetime.now(UTC).date())
+    session.commit()
+
+
+def test_the_schedule_sheet_lists_every_instalment_and_totals_the_months_ahead(client, documented):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    sheet = book["Schedule"]
+    instalments = records(sheet, SCHEDULE)
+    assert [(r["number"], r["status"]) for r in instalments] == [
+        (1, "overdue"), (2, "pending"), (3, "pending"), (4, "pending")]
+    overdue_row = header_row(sheet, SCHEDULE) + 1
+    assert sheet.cell(overdue_row, 1).fill.fgColor.rgb == "00F8D7DA"
+    label, count, usd = (SCHEDULE.columns.index(c) for c in SCHEDULE.columns
+                         if c.field in ("donor", "number", "outstanding_usd"))
+    months = [row for row in sheet.iter_rows(min_row=3, max_row=15, values_only=True)]
+    assert months[0][label] == "Overdue (due before today)" and months[0][count] == 1
+    assert sum(cents(m[usd]) for m in months) == sum(cents(r["outstanding_usd"]) for r in instalments)
+
+
+def test_the_history_sheet_has_each_gap_s_day_and_the_totals_by_day(client, session, documented):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    history = records(book["History"], HISTORY)
+    days = sorted({r["day"] for r in history})
+    assert len(history) == 2 * len(days) == 8  # two gaps, four days with snapshots
+    totals = [r for r in history if r["total_day"] is not None]
+    assert [t["total_day"] for t in totals] == days
+    last = totals[-1]
+    assert cents(last["total_funding"]) == sum(cents(r["funding"]) for r in history if r["day"] == days[-1])
+    [chart] = book["History"]._charts
+    assert chart.tagname == "lineChart"
