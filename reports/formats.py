@@ -25,9 +25,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E8C")
 #: Headers keep an indent's room from the next one, so two never print as one.
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="left", indent=1)
 NUMBER_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="right", indent=1)
-DATE_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
-#: Dates stand centred in their column, clear of the numbers and text beside them.
-DATE_ALIGNMENT = Alignment(horizontal="center")
+
 #: Long text wraps; a row taller than a line reads from the top (see reports.tables).
 WRAP = Alignment(wrap_text=True)
 #: Instalments past due and not fully paid: a pale red, as on the app's pages.

@@ -123,11 +123,17 @@ CELL_PADDING_POINTS = 6
 HEADER_INDENT_POINTS = 12
 
 
-def lines_needed(text: str, width: float, bold: bool = True) -> int:
-    """Lines ``text`` wraps to in a column ``width`` wide (headers are bold). A word longer
-    than a line breaks."""
+def line_room(width: float, bold: bool = True) -> int:
+    """Characters one line of a column ``width`` wide holds (headers are bold and indented)."""
     padding = CELL_PADDING_POINTS + (HEADER_INDENT_POINTS if bold else 0)
-    room = max(1, int((POINTS_PER_WIDTH * width - padding) / CHAR_POINTS[bold]))
+    return max(1, int((POINTS_PER_WIDTH * width - padding) / CHAR_POINTS[bold]))
+
+
+def lines_needed(text: str, room: int) -> int:
+    """Lines ``text`` wraps to where a line holds ``room`` characters. A word longer than a
+    line breaks."""
+    if len(text) <= room:
+        return 1
     lines, used = 1, 0
     for word in text.split():
         length = len(word)

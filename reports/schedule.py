@@ -46,7 +46,8 @@ def _months_above(months: Sequence[MonthDue]) -> Above:
         title = literal_cell(sheet, "Due in the next 12 months")
         title.font = formats.TITLE_FONT
         sheet.append([title])
-        lines = max(printing.lines_needed(text, sheet.column_dimensions[SCHEDULE.letter(MONTH_COLUMNS[name])].width)
+        widths = {name: sheet.column_dimensions[SCHEDULE.letter(MONTH_COLUMNS[name])].width for name in MONTH_HEADERS}
+        lines = max(printing.lines_needed(text, printing.line_room(widths[name]))
                     for name, text in MONTH_HEADERS.items())
         sheet.row_dimensions[2].height = printing.LINE_POINTS * lines + 3
         sheet.append(line({name: header_cell(sheet, text, formats.HEADER_ALIGNMENT if name == "label"

@@ -45,8 +45,8 @@ CONTRIBUTIONS = Table("Contributions", (
     Column("Received", "received", Kind.AMOUNT),
     *CONTRIBUTION_PARTS,
     Column("Currency", "currency", width=8),
-    Column("Rate (units per US$)", "rate", Kind.RATE),
     Column("Rate date", "rate_date", Kind.DATE),
+    Column("Rate (units per US$)", "rate", Kind.RATE),
     Column("Agreement reference", "reference", width=16, wrap=True),
     Column("Note", "note", width=30, wrap=True),
     Column("Why cancelled or written off", "reason", width=30, wrap=True),
@@ -98,8 +98,8 @@ DUE_BY_MONTH = Table("Schedule", (
 ))
 
 HISTORY = Table("History", (
-    Column("Date", "day", Kind.DATE),
     Column("Gap", "gap_code", width=10),
+    Column("Date", "day", Kind.DATE),
     Column("Requirement (US$)", "requirement", Kind.USD, width=15),
     Column("Funding (US$)", "funding", Kind.USD, width=15),
     Column("Shortfall (US$)", "shortfall", Kind.USD, width=15),

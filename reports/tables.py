@@ -57,7 +57,7 @@ _WIDTHS = {
     Kind.PERCENT: 8, Kind.COUNT: 8, Kind.ID: 6, Kind.AS_READ: 16,
 }
 #: Kinds whose cells are numbers, right-aligned under a right-aligned header.
-_NUMBERS = frozenset({Kind.USD, Kind.AMOUNT, Kind.RATE, Kind.PERCENT, Kind.COUNT})
+_NUMBERS = frozenset({Kind.USD, Kind.AMOUNT, Kind.RATE, Kind.PERCENT, Kind.COUNT, Kind.DATE})
 _FIXED_FORMATS = {
     Kind.USD: formats.USD_FORMAT, Kind.DATE: formats.DATE_FORMAT, Kind.PERCENT: formats.PERCENT_FORMAT,
     Kind.COUNT: formats.COUNT_FORMAT,
@@ -144,21 +144,24 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
                     as_of=notes.as_of, title_row=header_row, title_columns=table.title_columns)
     freeze_column = "".join(ch for ch in table.freeze if ch.isalpha())
     sheet.freeze_panes = f"{freeze_column}{header_row - 1 + int(table.freeze[len(freeze_column):])}"
-    lines = max(printing.lines_needed(c.header, w) for c, w in zip(table.columns, widths, strict=True))
+    lines = max(printing.lines_needed(c.header, printing.line_room(w)) for c, w in zip(table.columns, widths,
+                                                                                         strict=True))
     sheet.row_dimensions[header_row].height = printing.LINE_POINTS * lines + 3
     if above is not None:
         above.write(sheet)
     sheet.append([header_cell(sheet, column.header, _header_alignment(column.kind)) for column in table.columns])
-    makers = [_CellMaker(sheet, column) for column in table.columns]
+    makers = [_CellMaker(sheet, column, printing.line_room(width, bold=False))
+              for column, width in zip(table.columns, widths, strict=True)]
     marked = attrgetter(table.highlight) if table.highlight else None
-    wrapped = [(attrgetter(c.field), w) for c, w in zip(table.columns, widths, strict=True) if c.wrap]
+    wrapped = [(make.value, make.room) for make in makers if make.column.wrap]
+    restyled = _Restyled(sheet)
     count = 0
     for count, row in enumerate(rows, start=1):
         cells = [make(row) for make in makers]
         tall = _tall_enough(sheet, header_row + count, row, wrapped)
         highlighted = bool(marked and marked(row))
         if tall or highlighted:
-            cells = _restyled(sheet, cells, fill=formats.OVERDUE_FILL if highlighted else None, top=tall)
+            cells = restyled(cells, fill=formats.OVERDUE_FILL if highlighted else None, top=tall)
         sheet.append(cells)
         sheet.row_dimensions.pop(header_row + count, None)  # written: a million rows keep no heights
     first_row, last_row = header_row + 1, header_row + count
@@ -189,39 +192,51 @@ def _tall_enough(sheet: WriteOnlyWorksheet, index: int, row, wrapped) -> bool:
     """Give row ``index`` the height its wrapped text needs (LibreOffice keeps a row's stored
     height, so without one a wrapped name would print over the next row); whether it is taller
     than a line."""
-    lines = max((printing.lines_needed(str(value(row) or ""), width, bold=False) for value, width in wrapped),
-                default=1)
+    lines = max((printing.lines_needed(str(value(row) or ""), room) for value, room in wrapped), default=1)
     if lines > 1:
         sheet.row_dimensions[index].height = printing.LINE_POINTS * lines + 2
     return lines > 1
 
 
-def _restyled(sheet: WriteOnlyWorksheet, cells: list, *, fill=None, top: bool = False) -> list[Cell]:
-    """``cells`` (values or cells) as cells with ``fill`` (a highlighted row) and/or, when
-    ``top``, aligned to the top (a tall row, whose every cell then reads from its first line)."""
-    restyled = []
-    for value in cells:
-        cell = value if isinstance(value, Cell) else Cell(sheet, row=1, column=1, value=value)
-        if fill is not None:
-            cell.fill = fill
-        if top:
-            cell.alignment = Alignment(horizontal=cell.alignment.horizontal, wrap_text=cell.alignment.wrap_text,
-                                       vertical="top")
-        restyled.append(cell)
-    return restyled
+class _Restyled:
+    """Cells (or values) made into cells with a fill (a highlighted row) and/or aligned to the
+    top (a tall row, whose every cell then reads from its first line). Each new style is
+    built once and shared: restyling hashes styles, which a long sheet cannot do per cell."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet):
+        self.sheet = sheet
+        self.styles: dict[tuple, StyleArray] = {}
+
+    def __call__(self, cells: list, *, fill=None, top: bool = False) -> list[Cell]:
+        restyled = []
+        for value in cells:
+            cell = value if isinstance(value, Cell) else Cell(self.sheet, row=1, column=1, value=value)
+            key = (tuple(cell._style or StyleArray()), fill is not None, top)  # no style yet: the default
+            style = self.styles.get(key)
+            if style is None:
+                if fill is not None:
+                    cell.fill = fill
+                if top:
+                    cell.alignment = Alignment(horizontal=cell.alignment.horizontal,
+                                               wrap_text=cell.alignment.wrap_text, vertical="top")
+                self.styles[key] = StyleArray(cell._style)
+            else:
+                cell._style = StyleArray(style)
+            restyled.append(cell)
+        return restyled
 
 
 class _CellMaker:
     """Makes one column's cells, with what can be decided once per sheet decided once: a
     million-row sheet calls it fifteen million times."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet, column: Column):
-        self.sheet, self.column = sheet, column
+    def __init__(self, sheet: WriteOnlyWorksheet, column: Column, room: int):
+        self.sheet, self.column, self.room = sheet, column, room  # room: characters a line holds
         self.value = attrgetter(column.field)
         self.styles: dict[str, StyleArray] = {}
         self.make = {Kind.TEXT: self._wrapped if column.wrap else self._text, Kind.AS_READ: self._as_read,
                      Kind.ID: self._plain, Kind.RATE: self._plain, Kind.AMOUNT: self._amount,
-                     Kind.DATE: self._date,
+                     Kind.DATE: self._plain,  # openpyxl formats a date as DATE_FORMAT by itself, and faster
                      }.get(column.kind, self._formatted)
 
     def __call__(self, row):
@@ -234,7 +249,10 @@ class _CellMaker:
         return literal(self.sheet, str(value))
 
     def _wrapped(self, value, _row):
+        """Text longer than a line, wrapped; shorter text stays a plain value (a million rows)."""
         text = literal(self.sheet, str(value))
+        if isinstance(text, str) and len(text) <= self.room:
+            return text
         if isinstance(text, Cell):
             text.alignment = formats.WRAP
             return text
@@ -246,9 +264,6 @@ class _CellMaker:
     def _plain(self, value, _row):
         return value
 
-    def _date(self, value, _row):
-        """A date, centred (openpyxl gives it DATE_FORMAT by itself)."""
-        return Cell(self.sheet, row=1, column=1, value=value, style_array=self._style("date", formats.DATE_ALIGNMENT))
 
     def _formatted(self, value, _row):
         return self._styled(value, _FIXED_FORMATS[self.column.kind])
@@ -275,9 +290,7 @@ class _CellMaker:
 
 
 def _header_alignment(kind: Kind):
-    if kind in _NUMBERS:
-        return formats.NUMBER_HEADER_ALIGNMENT
-    return formats.DATE_HEADER_ALIGNMENT if kind is Kind.DATE else formats.HEADER_ALIGNMENT
+    return formats.NUMBER_HEADER_ALIGNMENT if kind in _NUMBERS else formats.HEADER_ALIGNMENT
 
 
 def header_cell(sheet: WriteOnlyWorksheet, header: str, alignment=formats.HEADER_ALIGNMENT) -> Cell:
