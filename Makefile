@@ -39,6 +39,7 @@ test: $(VENV)/.dev
 screenshots: $(VENV)/.dev
 	scripts/ensure-system-packages
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+	$(BIN)/python -m tests.reports.documents docs/screenshots
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks

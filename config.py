@@ -19,6 +19,17 @@ def _int(name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Read a setting that is one of ``choices`` (any case); another value stops start-up."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    for choice in choices:
+        if choice.lower() == raw.lower():
+            return choice
+    raise SystemExit(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+
+
 class Config:
     """Settings for the single-machine default; production overrides come from the environment."""
 
@@ -41,6 +52,8 @@ class Config:
     IMPORT_KEEP_HOURS = _int("TRACKER_IMPORT_KEEP_HOURS", 24)
     #: Rows per page in long tables.
     PAGE_SIZE = _int("TRACKER_PAGE_SIZE", 50)
+    #: The paper the Excel workbooks are set up to print on: A4 or Letter.
+    TRACKER_PAPER_SIZE = _choice("TRACKER_PAPER_SIZE", "A4", ("A4", "Letter"))
     WTF_CSRF_ENABLED = True
     #: CSRF tokens stay valid for the whole session rather than one hour, so a long form is not lost.
     WTF_CSRF_TIME_LIMIT = None

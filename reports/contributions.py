@@ -14,7 +14,7 @@ def write_contributions_workbook(target: str | IO[bytes], rows: Iterable[Contrib
     """Write ``rows`` as they are read; memory does not grow with their number. Returns how
     many were written."""
     workbook = new_workbook(notes)
-    placed = write_table(workbook, CONTRIBUTIONS, rows)
+    placed = write_table(workbook, CONTRIBUTIONS, rows, notes=notes)
     write_notes(workbook, notes)
     workbook.save(target)
     return placed.rows

@@ -17,21 +17,23 @@ from reports.workbook import new_workbook
 TEMPLATE_ROWS = 5_000
 HOW_TO_FILL = Table("How to fill", (
     Column("Column", "header", width=30), Column("Required", "required", width=22),
-    Column("What to enter", "meaning", width=70), Column("Example", "example", width=22),
+    Column("What to enter", "meaning", width=70, wrap=True), Column("Example", "example", width=22),
 ))
 
 
 def write_import_template(target: str | IO[bytes], columns: Sequence[TemplateColumn], statuses: Sequence[str]) -> None:
     """A "Contributions" sheet with the headers (and a status list to pick from), and a sheet
     explaining each column."""
-    workbook = new_workbook(Notes("Contribution import template", datetime.now(UTC), (), (), ""))
-    sheet = write_table(workbook, Table("Contributions", tuple(Column(c.header, "header") for c in columns)), []).sheet
+    notes = Notes("Contribution import template", datetime.now(UTC), (), (), "")
+    workbook = new_workbook(notes)
+    sheet = write_table(workbook, Table("Contributions", tuple(Column(c.header, "header") for c in columns)), [],
+                        notes=notes).sheet
     status = get_column_letter(1 + [c.header for c in columns].index("Status"))
     pick = DataValidation(type="list", formula1=f'"{",".join(statuses)}"', allow_blank=True,
                           error=f"Use {', '.join(statuses)}.", errorTitle="Status")
     pick.add(f"{status}2:{status}{TEMPLATE_ROWS}")
     sheet.data_validations.append(pick)
-    write_table(workbook, HOW_TO_FILL, list(columns))
+    write_table(workbook, HOW_TO_FILL, list(columns), notes=notes)
     workbook.save(target)
 
 
@@ -47,5 +49,5 @@ def write_skipped_rows(target: str | IO[bytes], headers: Sequence[str], rows: Se
                             **{f"value_{i}": r.values[i] if i < len(r.values) else None for i in range(len(headers))})
             for r in rows]
     workbook = new_workbook(notes)
-    write_table(workbook, table, flat)
+    write_table(workbook, table, flat, notes=notes)
     workbook.save(target)

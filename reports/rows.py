@@ -36,6 +36,10 @@ class GapRow:
 
 @dataclass(frozen=True)
 class ContributionRow:
+    """A contribution with its part in each US$ figure of its gap: summed over a gap's rows,
+    each US$ column is the gap's figure. A cancelled one shows its amount and 0 in every US$
+    column."""
+
     number: int
     gap_code: str
     donor: str
@@ -45,24 +49,98 @@ class ContributionRow:
     currency: str
     rate: Decimal  # units of ``currency`` per US$
     rate_date: date
-    usd: Decimal  # frozen at recording
-    received: Decimal  # in ``currency``; the Payments sheet has each payment's US$
+    received: Decimal  # in ``currency``: what arrived (marked paid: at least the amount)
+    pledged_usd: Decimal  # open pledges
+    funding_usd: Decimal
+    received_usd: Decimal
+    written_off_usd: Decimal
+    exchange_difference_usd: Decimal
     reference: str
     note: str
-    cancel_reason: str
+    cancel_reason: str = ""
+    write_off_reason: str = ""
+
+    @property
+    def shown_status(self) -> str:
+        """The status as the sheet shows it: a cancelled row says it counts 0."""
+        return f"{self.status} — counts 0" if self.status == "cancelled" else self.status
+
+    @property
+    def reason(self) -> str:
+        """Why it was cancelled or its unpaid rest written off."""
+        if self.cancel_reason:
+            return f"Cancelled: {self.cancel_reason}"
+        return f"Written off: {self.write_off_reason}" if self.write_off_reason else ""
 
 
 @dataclass(frozen=True)
 class PaymentRow:
+    """Money received. A contribution marked paid before its payments reached its amount has
+    one more row, without a date, for the rest it counts as received (``note`` says so), so
+    that the US$ column adds up to the Summary's received."""
+
     contribution: int
     gap_code: str
     donor: str
-    date_received: date
+    date_received: date | None
     amount: Decimal  # in ``currency``
     currency: str
     rate: Decimal
     usd: Decimal
     reference: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class InstalmentRow:
+    """An instalment of a contribution's schedule, in the contribution's currency."""
+
+    contribution: int
+    gap_code: str
+    donor: str
+    number: int
+    due_date: date
+    amount: Decimal
+    currency: str
+    paid: Decimal
+    outstanding: Decimal
+    status: str  # pending, partly paid, paid, overdue, cancelled, written off
+    outstanding_usd: Decimal  # at the contribution's rate
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "overdue"
+
+
+@dataclass(frozen=True)
+class MonthDue:
+    """What falls due in a month (``month`` is its first day; None: overdue, due before today
+    and not fully paid), in US$ at each contribution's rate."""
+
+    month: date | None
+    instalments: int
+    due_usd: Decimal
+
+    @property
+    def label(self) -> str:
+        return "Overdue (due before today)" if self.month is None else f"{self.month:%B %Y}"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A line of the History sheet: a gap's figures at the end of a day (its last snapshot
+    that day) and, on the first lines, the totals of the gaps shown by day for the chart
+    (``day_*``, None once the days run out)."""
+
+    day: date
+    gap_code: str
+    requirement: Decimal
+    funding: Decimal
+    shortfall: Decimal
+    total_day: date | None = None
+    total_requirement: Decimal | None = None
+    total_funding: Decimal | None = None
+    total_shortfall: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +168,8 @@ class Notes:
     filters: Sequence[tuple[str, str]]
     definitions: Sequence[tuple[str, str]]
     source: str
+    programme: str = ""  # the programmes of the gaps shown
+    paper: str = "A4"  # what the sheets are set up to print on: A4 or Letter
 
 
 @dataclass(frozen=True)
@@ -102,6 +182,9 @@ class StatusReport:
     contributions: Iterable[ContributionRow]
     payments: Iterable[PaymentRow]
     donors: Sequence[DonorRow]
+    schedule: Iterable[InstalmentRow] = ()
+    months: Sequence[MonthDue] = ()  # overdue first, then each of the next 12 months
+    history: Iterable[HistoryRow] = ()
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ DONOR = replace(DONORS, title="Donor")
 
 def write_donor_statement(target: str | IO[bytes], statement: DonorStatement) -> None:
     workbook = new_workbook(statement.notes)
-    write_table(workbook, DONOR, [statement.donor])
-    write_table(workbook, CONTRIBUTIONS, statement.contributions)
-    write_table(workbook, PAYMENTS, statement.payments)
-    write_gaps(workbook, statement.gaps, title="Gaps funded")
+    notes = statement.notes
+    write_table(workbook, DONOR, [statement.donor], notes=notes)
+    write_table(workbook, CONTRIBUTIONS, statement.contributions, notes=notes)
+    write_table(workbook, PAYMENTS, statement.payments, notes=notes)
+    write_gaps(workbook, statement.gaps, notes, title="Gaps funded", titled=False)
     write_notes(workbook, statement.notes)
     workbook.save(target)

@@ -1,9 +1,11 @@
-"""The donor status workbook: Summary, Contributions, Payments, Donors, Notes."""
+"""The donor status workbook: Summary, Contributions, Payments, Donors, Schedule, History, Notes."""
 from __future__ import annotations
 
 from typing import IO
 
+from reports.history import write_history
 from reports.rows import StatusReport
+from reports.schedule import write_schedule
 from reports.sheets import CONTRIBUTIONS, DONORS, PAYMENTS
 from reports.summary import write_gaps
 from reports.tables import write_table
@@ -15,13 +17,16 @@ def write_status_workbook(target: str | IO[bytes], report: StatusReport) -> None
 
     A new sheet is one more (table, rows) pair below; totals only where figures add up.
     """
-    workbook = new_workbook(report.notes)
-    write_gaps(workbook, report.gaps)
+    notes = report.notes
+    workbook = new_workbook(notes)
+    write_gaps(workbook, report.gaps, notes)
     for table, rows, totals in (
         (CONTRIBUTIONS, report.contributions, False),
         (PAYMENTS, report.payments, False),
         (DONORS, report.donors, True),
     ):
-        write_table(workbook, table, rows, totals=totals)
-    write_notes(workbook, report.notes)
+        write_table(workbook, table, rows, notes=notes, totals=totals)
+    write_schedule(workbook, report.schedule, report.months, notes)
+    write_history(workbook, report.history, notes)
+    write_notes(workbook, notes)
     workbook.save(target)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from reports import formats
+from reports import formats, printing
 from reports.rows import Notes
-from reports.safe_text import literal, literal_cell
-from reports.tables import print_landscape_fitted
+from reports.safe_text import literal_cell
+
+#: Widths of the Notes sheet's two columns: the label, and its text (wrapped).
+NOTES_WIDTHS = (34, 90)
 
 AUTHOR = "Funding Gap Tracker"
 
@@ -28,9 +30,9 @@ def new_workbook(notes: Notes) -> Workbook:
 def write_notes(workbook: Workbook, notes: Notes) -> None:
     """The last sheet: as-of time (UTC), filters used, the definitions, the source."""
     sheet = workbook.create_sheet("Notes")
-    sheet.column_dimensions["A"].width = 36
-    sheet.column_dimensions["B"].width = 100
-    print_landscape_fitted(sheet)
+    for letter, width in zip("AB", NOTES_WIDTHS, strict=True):
+        sheet.column_dimensions[letter].width = width
+    printing.set_up(sheet, NOTES_WIDTHS, on=printing.paper(notes.paper), document=notes.title, as_of=notes.as_of)
 
     def heading(text: str, font=formats.TOTAL_FONT) -> None:
         cell = literal_cell(sheet, text)
@@ -39,12 +41,15 @@ def write_notes(workbook: Workbook, notes: Notes) -> None:
 
     def pairs(rows) -> None:
         for label, value in rows:
-            sheet.append([literal(sheet, label), literal(sheet, value)])
+            cells = [literal_cell(sheet, label), literal_cell(sheet, value)]
+            for cell in cells:
+                cell.alignment = formats.WRAP
+            sheet.append(cells)
 
     heading(notes.title, formats.TITLE_FONT)
     as_of = WriteOnlyCell(sheet, notes.as_of.replace(tzinfo=None))
     as_of.number_format = formats.DATETIME_FORMAT
-    sheet.append([literal(sheet, "As of (UTC)"), as_of])
+    sheet.append([literal_cell(sheet, "As of (UTC)"), as_of])
     pairs([("Source", notes.source)])
     sheet.append([])
     heading("Filters")

@@ -1,4 +1,4 @@
-"""Open a workbook in LibreOffice headless and read back what it computed and saved.
+"""Open a workbook in LibreOffice headless and read back what it computed and saved, or print it to PDF.
 
 LibreOffice recalculates formulas that carry no cached value (openpyxl writes none) and
 saves the results, so the converted copy shows what a person opening the file would see.
@@ -40,3 +40,15 @@ def round_trip(content: bytes, folder: Path) -> tuple[Workbook, Workbook]:
     with warnings.catch_warnings():  # LibreOffice adds extensions openpyxl does not read; not our concern
         warnings.simplefilter("ignore", UserWarning)
         return load_workbook(path), load_workbook(path, data_only=True)
+
+
+def to_pdf(content: bytes, folder: Path) -> Path:
+    """``content`` (an .xlsx) printed to PDF by LibreOffice, every sheet as its page setup says."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "original.xlsx"
+    source.write_bytes(content)
+    profile = (folder / "lo-profile").as_uri()
+    subprocess.run([soffice(), "--headless", "--norestore", f"-env:UserInstallation={profile}",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return folder / "original.pdf"

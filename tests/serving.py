@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -20,7 +21,24 @@ import requests
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tracker import create_app
+from tracker.core import schema
+
 REPO = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def throwaway_app(name: str) -> Iterator[Flask]:
+    """The app on a migrated SQLite file in a temporary folder, gone after the block (for the
+    screenshots and the printed documents)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app({"DATABASE_URL": f"sqlite:///{scratch}/{name}.sqlite3", "SECRET_KEY": name,
+                          "TRACKER_SEED": ""})
+        schema.upgrade(app.extensions["tracker.engine"])
+        try:
+            yield app
+        finally:
+            app.extensions["tracker.engine"].dispose()
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -103,10 +103,9 @@ gap_plans = st.lists(
 examples = itertools.count()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plans=gap_plans)
-def test_figures_match_the_reference(app, plans):
-    """Each example adds its own gaps (records are never deleted) and checks only those."""
+def record_plans(plans) -> list[str]:
+    """The planned gaps and their ledgers recorded through the services, in one transaction,
+    each gap under a new code (records are never deleted, so examples add up); their codes."""
     codes = [f"E{next(examples)}" for _ in plans]
     with db.writing() as session:
         for code, (requirement_cents, planned) in zip(codes, plans):
@@ -123,6 +122,14 @@ def test_figures_match_the_reference(app, plans):
                     contributions.cancel_contribution(session, made, "Withdrawn", made.version)
                 if c.write_off and made.status == "committed":
                     contributions.write_off(session, made, "Budget cut", made.version)
+    return codes
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plans=gap_plans)
+def test_figures_match_the_reference(app, plans):
+    """Each example adds its own gaps (records are never deleted) and checks only those."""
+    codes = record_plans(plans)
     with db.new_session() as session:
         found = gap_figures(session, codes)
     assert sorted(f.code for f in found) == sorted(codes)

@@ -7,7 +7,6 @@ Usage: ``python -m tests.browser.screenshots [FOLDER]`` (default: docs/screensho
 from __future__ import annotations
 
 import sys
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,9 +14,8 @@ from playwright.sync_api import sync_playwright
 
 from tests import factories
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
-from tests.serving import serving
-from tracker import create_app
-from tracker.core import db, schema
+from tests.serving import serving, throwaway_app
+from tracker.core import db
 from tracker.gaps import rules as gaps
 from tracker.gaps import seed
 
@@ -72,16 +70,10 @@ def photograph(base_url: str, folder: Path) -> list[Path]:
 def main(argv: list[str]) -> int:
     folder = Path(argv[0] if argv else "docs/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        app = create_app({"DATABASE_URL": f"sqlite:///{scratch}/screens.sqlite3", "SECRET_KEY": "screens",
-                          "TRACKER_SEED": ""})
-        schema.upgrade(app.extensions["tracker.engine"])
+    with throwaway_app("screens") as app:
         example_ledger()
-        try:
-            with serving(app, quiet=True) as url:
-                saved = photograph(url, folder)
-        finally:
-            app.extensions["tracker.engine"].dispose()
+        with serving(app, quiet=True) as url:
+            saved = photograph(url, folder)
     for path in saved:
         print(path)
     return 0

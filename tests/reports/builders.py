@@ -4,7 +4,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from reports.rows import ContributionRow, DonorRow, GapRow, Notes, PaymentRow, StatusReport
+from reports.rows import (
+    ContributionRow,
+    DonorRow,
+    GapRow,
+    HistoryRow,
+    InstalmentRow,
+    MonthDue,
+    Notes,
+    PaymentRow,
+    StatusReport,
+)
 
 
 def notes(**changes) -> Notes:
@@ -25,8 +35,9 @@ def gap(code: str = "KHM-SME", **changes) -> GapRow:
 def contribution(number: int = 1, **changes) -> ContributionRow:
     fields = dict(number=number, gap_code="KHM-SME", donor="Sweden", status="committed",
                   decision_date=date(2026, 1, 15), amount=Decimal("1000.00"), currency="EUR", rate=Decimal("0.8"),
-                  rate_date=date(2026, 1, 15), usd=Decimal("1250.00"), received=Decimal("0.00"),
-                  reference=f"REF-{number}", note="", cancel_reason="")
+                  rate_date=date(2026, 1, 15), received=Decimal("0.00"), pledged_usd=Decimal("0.00"),
+                  funding_usd=Decimal("1250.00"), received_usd=Decimal("0.00"), written_off_usd=Decimal("0.00"),
+                  exchange_difference_usd=Decimal("0.00"), reference=f"REF-{number}", note="", cancel_reason="")
     return ContributionRow(**{**fields, **changes})
 
 
@@ -43,7 +54,27 @@ def donor(**changes) -> DonorRow:
     return DonorRow(**{**fields, **changes})
 
 
+def instalment(number: int = 1, **changes) -> InstalmentRow:
+    fields = dict(contribution=1, gap_code="KHM-SME", donor="Sweden", number=number, due_date=date(2026, 3, 31),
+                  amount=Decimal("500.00"), currency="EUR", paid=Decimal("0.00"), outstanding=Decimal("500.00"),
+                  status="pending", outstanding_usd=Decimal("625.00"))
+    return InstalmentRow(**{**fields, **changes})
+
+
+def months() -> list[MonthDue]:
+    return [MonthDue(None, 1, Decimal("625.00")), *(MonthDue(date(2026, m, 1), 0, Decimal("0.00"))
+                                                    for m in range(1, 13))]
+
+
+def history(days: int = 3) -> list[HistoryRow]:
+    return [HistoryRow(day=date(2026, 1, d), gap_code="KHM-SME", requirement=Decimal("720000.00"),
+                       funding=Decimal(10000 * d), shortfall=Decimal(720000 - 10000 * d), total_day=date(2026, 1, d),
+                       total_requirement=Decimal("720000.00"), total_funding=Decimal(10000 * d),
+                       total_shortfall=Decimal(720000 - 10000 * d)) for d in range(1, days + 1)]
+
+
 def status_report(**changes) -> StatusReport:
     fields = dict(notes=notes(), gaps=[gap()], contributions=iter([contribution()]), payments=iter([payment()]),
-                  donors=[donor()])
+                  donors=[donor()], schedule=iter([instalment(1, status="overdue"), instalment(2)]), months=months(),
+                  history=iter(history()))
     return StatusReport(**{**fields, **changes})

@@ -66,4 +66,5 @@ def test_scrolling_tables_can_be_reached_by_keyboard_and_are_named(gap_page):
 
 def test_amounts_are_right_aligned_with_their_currency(gap_page):
     assert '<td data-label="Amount" class="num">100.00 USD</td>' in gap_page
-    assert re.search(r'<th scope="col" class="num"[^>]*>\s*<a class="sort"[^>]*>US\$', gap_page)
+    assert re.search(r'<th scope="col" class="num"[^>]*>\s*<a class="sort"[^>]*>Amount', gap_page)
+    assert '<th scope="col" class="num">Funding (US$)</th>' in gap_page

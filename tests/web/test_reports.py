@@ -11,9 +11,10 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from reports import formats
-from reports.sheets import CONTRIBUTIONS, DONORS, GAPS, PAYMENTS
+from reports.sheets import CONTRIBUTION_PARTS, CONTRIBUTIONS, DONORS, GAPS, HISTORY, PAYMENTS, SCHEDULE
 from tests import factories
 from tests.libreoffice import round_trip
+from tests.reports.documents import example_ledger
 from tests.web.test_contributions import error_beside
 from tracker.contributions.rules import cancel_contribution
 from tracker.core.figures import Totals, donor_figures, gap_figures
@@ -55,15 +56,21 @@ def cents(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+def header_row(sheet, table) -> int:
+    """The row of ``table``'s headers (the Summary has a title block above it)."""
+    headers = [c.header for c in table.columns]
+    return next(n for n, row in enumerate(sheet.iter_rows(values_only=True), start=1) if list(row) == headers)
+
+
 def records(sheet, table) -> list[dict]:
-    assert [c.value for c in sheet[1]] == [c.header for c in table.columns]
     fields = [c.field for c in table.columns]
-    return [dict(zip(fields, row)) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] != "Total"]
+    first = header_row(sheet, table) + 1
+    return [dict(zip(fields, row)) for row in sheet.iter_rows(min_row=first, values_only=True) if row[0] != "Total"]
 
 
 def test_the_status_workbook_agrees_with_the_app_to_the_cent(client, session, ledger):
     book, _ = workbook(client, "/reports/status.xlsx")
-    assert book.sheetnames == ["Summary", "Contributions", "Payments", "Donors", "Notes"]
+    assert book.sheetnames == ["Summary", "Contributions", "Payments", "Donors", "Schedule", "History", "Notes"]
     summary = records(book["Summary"], GAPS)
     app_figures = gap_figures(session)
     assert [row["code"] for row in summary] == [f.code for f in app_figures]
@@ -78,7 +85,8 @@ def test_the_status_workbook_agrees_with_the_app_to_the_cent(client, session, le
         assert row["name"] == figures.name
         for name in ("pledged", "committed", "paid", "funding", "received", "cancelled"):
             assert cents(row[name]) == getattr(figures, f"{name}_usd"), (figures.name, name)
-    assert book["Summary"]["A2"].value == "KHM-AGRI" and book["Summary"]["N3"].value == 1_500_000
+    first = header_row(book["Summary"], GAPS) + 1
+    assert book["Summary"][f"A{first}"].value == "KHM-AGRI" and book["Summary"][f"N{first + 1}"].value == 1_500_000
 
 
 def test_every_contribution_and_payment_is_listed_in_its_currency(client, session, ledger):
@@ -86,13 +94,14 @@ def test_every_contribution_and_payment_is_listed_in_its_currency(client, sessio
     contributions = records(book["Contributions"], CONTRIBUTIONS)
     assert len(contributions) == 5
     japan = next(r for r in contributions if r["reference"] == "JP-1")
-    assert (japan["amount"], japan["currency"], cents(japan["usd"]), japan["received"]) == (
+    assert (japan["amount"], japan["currency"], cents(japan["funding_usd"]), japan["received"]) == (
         25_000_000, "JPY", Decimal("165158.22"), 10_000_000)
     row = next(book["Contributions"].iter_rows(min_row=2, max_row=2))
     assert row[5].number_format in {'"JPY "#,##0', '"EUR "#,##0.00', '"KWD "#,##0.000', '"USD "#,##0.00'}
-    assert row[9].number_format == formats.USD_FORMAT and row[4].is_date
-    cancelled = next(r for r in contributions if r["status"] == "cancelled")
-    assert cancelled["cancel_reason"] == "Withdrawn"
+    assert row[11].number_format == formats.USD_FORMAT and row[4].is_date
+    cancelled = next(r for r in contributions if r["shown_status"] == "cancelled — counts 0")
+    assert cancelled["reason"] == "Cancelled: Withdrawn"
+    assert cancelled["amount"] == 5000 and all(cancelled[c.field] == 0 for c in CONTRIBUTION_PARTS)
     payments = records(book["Payments"], PAYMENTS)
     assert sorted((p["currency"], Decimal(str(p["amount"]))) for p in payments) == [
         ("JPY", Decimal("10000000")), ("KWD", Decimal("12345.678"))]
@@ -164,7 +173,7 @@ def test_a_gap_filter_narrows_every_sheet(client, ledger):
 
 def test_status_and_dates_narrow_the_listings(client, ledger):
     book, _ = workbook(client, "/reports/status.xlsx?status=pledged&date_from=2026-01-01&date_to=2026-01-31")
-    assert [r["status"] for r in records(book["Contributions"], CONTRIBUTIONS)] == ["pledged"]
+    assert [r["shown_status"] for r in records(book["Contributions"], CONTRIBUTIONS)] == ["pledged"]
     assert records(book["Payments"], PAYMENTS) == []
     assert len(records(book["Summary"], GAPS)) == 2
 
@@ -188,7 +197,7 @@ def test_a_bad_filter_is_a_400_beside_its_field(client, ledger, query, field, me
 def test_the_contributions_export_lists_the_selection(client, ledger):
     book, _ = workbook(client, "/reports/contributions.xlsx?gap=KHM-AGRI")
     assert book.sheetnames == ["Contributions", "Notes"]
-    assert book["Contributions"]["J2"].number_format == formats.USD_FORMAT and book["Contributions"]["E2"].is_date
+    assert book["Contributions"]["L2"].number_format == formats.USD_FORMAT and book["Contributions"]["E2"].is_date
     assert {r["gap_code"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"KHM-AGRI"}
 
 
@@ -216,3 +225,38 @@ def test_download_buttons_are_on_the_dashboard_gap_and_donor_pages(client, sessi
     assert 'href="/reports/status.xlsx?gap=KHM-SME"' in client.get("/gaps/KHM-SME").get_data(as_text=True)
     donor_id = donor_figures(session)[0].donor_id
     assert f'href="/donors/{donor_id}/statement.xlsx"' in client.get(f"/donors/{donor_id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def documented(session):
+    """The ledger the printed documents show: a schedule with an overdue instalment, snapshots."""
+    example_ledger(session, datetime.now(UTC).date())
+    session.commit()
+
+
+def test_the_schedule_sheet_lists_every_instalment_and_totals_the_months_ahead(client, documented):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    sheet = book["Schedule"]
+    instalments = records(sheet, SCHEDULE)
+    assert [(r["number"], r["status"]) for r in instalments] == [
+        (1, "overdue"), (2, "pending"), (3, "pending"), (4, "pending")]
+    overdue_row = header_row(sheet, SCHEDULE) + 1
+    assert sheet.cell(overdue_row, 1).fill.fgColor.rgb == "00F8D7DA"
+    label, count, usd = (SCHEDULE.columns.index(c) for c in SCHEDULE.columns
+                         if c.field in ("donor", "number", "outstanding_usd"))
+    months = [row for row in sheet.iter_rows(min_row=3, max_row=15, values_only=True)]
+    assert months[0][label] == "Overdue (due before today)" and months[0][count] == 1
+    assert sum(cents(m[usd]) for m in months) == sum(cents(r["outstanding_usd"]) for r in instalments)
+
+
+def test_the_history_sheet_has_each_gap_s_day_and_the_totals_by_day(client, session, documented):
+    book, _ = workbook(client, "/reports/status.xlsx")
+    history = records(book["History"], HISTORY)
+    days = sorted({r["day"] for r in history})
+    assert len(history) == 2 * len(days) == 8  # two gaps, four days with snapshots
+    totals = [r for r in history if r["total_day"] is not None]
+    assert [t["total_day"] for t in totals] == days
+    last = totals[-1]
+    assert cents(last["total_funding"]) == sum(cents(r["funding"]) for r in history if r["day"] == days[-1])
+    [chart] = book["History"]._charts
+    assert chart.tagname == "lineChart"

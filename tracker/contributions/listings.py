@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.core import money
+from tracker.core.figures import ContributionFigures, ListedTotals, listed_totals, with_contribution_figures
 from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
 from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
 from tracker.donors import rules as donors
@@ -20,13 +21,13 @@ from tracker.donors import rules as donors
 
 @dataclass(frozen=True)
 class ContributionLine:
-    """A contribution as listed on a page, with what has arrived against it."""
+    """A contribution as listed on a page, with its part in each of its gap's figures."""
 
     contribution: Contribution
     donor: str
     gap_code: str
-    received_minor: int
-    written_off_minor: int | None = None
+    counted: ContributionFigures
+    written_off_minor: int | None = None  # the unpaid rest given up, in its currency
 
     @property
     def amount(self) -> Decimal:
@@ -34,17 +35,14 @@ class ContributionLine:
 
     @property
     def received(self) -> Decimal:
-        return money.from_minor(self.received_minor, self.contribution.currency)
+        """What arrived in the contribution's currency (marked paid: at least its amount)."""
+        return money.from_minor(self.counted.received_minor, self.contribution.currency)
 
     @property
     def written_off(self) -> Decimal | None:
         if self.written_off_minor is None:
             return None
         return money.from_minor(self.written_off_minor, self.contribution.currency)
-
-    @property
-    def usd(self) -> Decimal:
-        return money.usd(self.contribution.usd_cents)
 
 
 def _scoped(query, gap_id: int | None, donor_id: int | None):
@@ -66,7 +64,7 @@ SORTING = Sorting(
         "gap": SortColumn("Gap", Gap.code),
         "status": SortColumn("Status", _STATUS_ORDER),
         "date": SortColumn("Decision date", Contribution.decision_date, descending_first=True, may_be_empty=True),
-        "usd": SortColumn("US$", Contribution.usd_cents, descending_first=True),
+        "usd": SortColumn("Amount", Contribution.usd_cents, descending_first=True),
         "reference": SortColumn("Reference", func.nullif(Contribution.reference, ""), may_be_empty=True),
     },
     default=Sort("date", descending=True),
@@ -121,23 +119,26 @@ def contribution_lines(
     ))
     if not ids:
         return []
-    received = (
-        select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
-        .where(Payment.contribution_id.in_(ids), Payment.voided_at.is_(None))
-        .group_by(Payment.contribution_id)
-        .subquery()
-    )
-    query = (
-        select(Contribution, Donor.name, Gap.code, func.coalesce(received.c.minor, 0), WriteOff.amount_minor)
+    query = with_contribution_figures(
+        select(Contribution, Donor.name.label("donor"), Gap.code.label("gap_code"),
+               WriteOff.amount_minor.label("written_off_minor"))
         .join(Donor, Donor.id == Contribution.donor_id)
         .join(Gap, Gap.id == Contribution.gap_id)
-        .outerjoin(received, received.c.contribution_id == Contribution.id)
-        .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id)
-        .where(Contribution.id.in_(ids))
+        .where(Contribution.id.in_(ids)),
+        ids,
     )
-    lines = {c.id: ContributionLine(c, donor, code, int(minor), written_off)
-             for c, donor, code, minor, written_off in session.execute(query)}
+    lines = {row.Contribution.id: ContributionLine(row.Contribution, row.donor, row.gap_code,
+                                                   ContributionFigures.of(row.Contribution.id, row),
+                                                   row.written_off_minor)
+             for row in session.execute(query)}
     return [lines[i] for i in ids]
+
+
+def contribution_totals(
+    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = ""
+) -> ListedTotals:
+    """The listed contributions' parts added up, in SQL, over every page: a gap's are its figures."""
+    return listed_totals(session, _listed([Contribution.id], gap_id, donor_id, search))
 
 
 @dataclass(frozen=True)

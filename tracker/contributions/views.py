@@ -80,7 +80,6 @@ def show(contribution_id: int):
     require_own_donor(contribution.donor_id)
     return render_template(
         "contributions/contribution.html", contribution=contribution,
-        received=money.from_minor(rules.received_minor(session(), contribution), contribution.currency),
         counted=contribution_figures(session(), [contribution.id])[contribution.id],
         payments=listings.payment_lines(session(), contribution_id=contribution.id),
         history=[] if is_donor() else _history(contribution),

@@ -1,24 +1,15 @@
 """The figures of every funding gap, defined once, computed by one aggregate query.
 
-Definitions follow OCHA's Financial Tracking Service (the README repeats them):
-
-- requirement: the revised requirement, else the original;
-- funding: US$ of contributions that are committed or paid. A fully paid contribution (its
-  payments, voided ones aside, reach its amount in its own currency) counts at the US$ actually
-  received, as FTS counts a paid flow; any other counts at its committed US$ value less what was
-  written off, or at the US$ received if more has arrived; cancelled counts 0;
-- exchange difference: for a fully paid contribution, US$ received − its committed US$ value
-  (a gain when positive, a loss when negative); 0 for every other;
-- written off: US$ of the unpaid rest of contributions given up while it stays unpaid (shown,
-  already out of funding);
-- pledged: US$ of open pledges (not yet committed). Shown, never counted as funding;
-- received: US$ actually paid in (a contribution marked paid counts as fully received);
-- shortfall: max(0, requirement - funding); surplus: max(0, funding - requirement);
-- coverage: funding / requirement, in percent, allowed above 100;
-- gap if every pledge is honoured: max(0, requirement - funding - pledged).
+The figures follow OCHA's Financial Tracking Service: pledges are not funding; funding is
+committed + paid; a fully paid contribution counts at the US$ received; a written-off rest is
+deducted; cancelled counts 0; voided payments are excluded. Their definitions are written once,
+in words, in :data:`DEFINITIONS` below: the workbooks' Notes sheets and the gap page show those
+texts as they are (and the README repeats them), so what a reader is told is what is computed.
 
 Every consumer (pages, JSON, CLI, jobs, workbooks) calls :func:`gap_figures`; nothing else
-adds up contributions. :data:`DEFINITIONS` says the same in words for readers of workbooks.
+adds up contributions. A listed contribution shows its part in each figure through
+:func:`with_contribution_figures`, the same measures the totals sum, so every listed column
+adds up to its total.
 """
 from __future__ import annotations
 
@@ -34,27 +25,34 @@ from tracker.core.money import percent, usd
 
 FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
 
-#: Each figure and what it means, for people reading a report (workbooks' Notes sheets).
+#: Each figure and what it means, for people reading a report: the workbooks' Notes sheets and
+#: the gap page show these texts word for word.
 DEFINITIONS = (
     ("Requirement", "The revised requirement when the gap was revised, else the original requirement (US$)."),
     ("Funding", "US$ of contributions that are committed (signed agreement) or paid. A fully paid contribution "
-                "counts at the US$ actually received; any other committed contribution at its committed US$ "
-                "value less what was written off, or at the US$ received if more has arrived. Cancelled "
-                "contributions and voided payments count 0."),
-    ("Written off", "US$ of the unpaid rest of committed contributions given up with a reason, while it stays "
-                    "unpaid; already left out of funding."),
+                "(its payments reach its amount in its own currency) counts at the US$ actually received; any "
+                "other committed contribution at its committed US$ value less what was written off, or at the "
+                "US$ received if more has arrived. Pledges are not funding. Cancelled contributions and voided "
+                "payments count 0."),
+    ("Written off", "US$ of the unpaid rest of a committed contribution given up with a reason (at the "
+                    "contribution's own rate), while it stays unpaid: already deducted from funding. Money that "
+                    "arrives later is received and counted as usual."),
     ("Exchange difference", "For a fully paid contribution: US$ received − its committed US$ value, a gain when "
                             "positive, a loss when negative (the rates of the days paid against the rate of the "
                             "commitment). Already part of funding; 0 for contributions not fully paid."),
     ("Open pledges", "US$ of pledges (announced, not binding) not yet committed. Shown, never counted as funding."),
-    ("Received", "US$ actually paid in; a contribution marked paid counts as fully received."),
+    ("Received", "US$ actually paid in, voided payments excluded; a contribution marked paid counts as fully "
+                 "received (in its own currency, its amount or what arrived if more)."),
+    ("Cancelled", "A cancelled contribution stays listed with its amount and reason but counts 0 in every US$ "
+                  "figure."),
     ("Shortfall", "max(0, requirement − funding): the unmet requirement."),
     ("Surplus", "max(0, funding − requirement)."),
     ("Coverage", "Funding ÷ requirement; may exceed 100 %."),
     ("Shortfall if every pledge is honoured", "max(0, requirement − funding − open pledges)."),
     ("US$ values", "Each contribution and payment is converted at its recorded rate (units per US$) and "
                    "rounded half-to-even to the cent when recorded; totals are sums of those frozen cents."),
-    ("Totals", "Sums of each gap's own figures: one gap's surplus does not fill another's shortfall."),
+    ("Totals", "Sums of each gap's own figures: one gap's surplus does not fill another's shortfall. Each "
+               "listed contribution shows its part in every figure, so the listed columns add up to the totals."),
 )
 
 
@@ -189,36 +187,43 @@ class _Measures:
     """Each contribution's part in every figure, as SQL expressions over
     contribution ⟕ payments ⟕ write-off.
 
-    Both aggregates (per gap, per donor) sum these, so the definitions exist once.
+    Both aggregates (per gap, per donor) and the listings sum or show these, so the
+    definitions exist once. ``contribution_ids`` narrows the payments summed to those
+    contributions (a page of a listing), which the result does not depend on.
     """
 
-    def __init__(self) -> None:
-        self.paid_in = (
-            select(Payment.contribution_id, func.sum(Payment.usd_cents).label("cents"),
-                   func.sum(Payment.amount_minor).label("minor"))
-            .where(Payment.voided_at.is_(None))
-            .group_by(Payment.contribution_id)
-            .subquery("paid_in")
-        )
+    def __init__(self, contribution_ids: Sequence[int] | None = None) -> None:
+        paid_in = (select(Payment.contribution_id, func.sum(Payment.usd_cents).label("cents"),
+                          func.sum(Payment.amount_minor).label("minor"))
+                   .where(Payment.voided_at.is_(None)))
+        if contribution_ids is not None:
+            paid_in = paid_in.where(Payment.contribution_id.in_(contribution_ids))
+        self.paid_in = paid_in.group_by(Payment.contribution_id).subquery("paid_in")
         received = func.coalesce(self.paid_in.c.cents, 0)
-        fully_paid = func.coalesce(self.paid_in.c.minor, 0) >= Contribution.amount_minor
+        arrived_minor = func.coalesce(self.paid_in.c.minor, 0)
+        fully_paid = arrived_minor >= Contribution.amount_minor
         given_up = case((fully_paid, 0), else_=func.coalesce(WriteOff.usd_cents, 0))
         committed = Contribution.usd_cents - given_up
         counted = case((fully_paid, received), (received > committed, received), else_=committed)
         status = Contribution.status
         funds = status.in_(FUNDING_STATUSES)
+        is_paid = status == ContributionStatus.PAID.value
+        is_cancelled = status == ContributionStatus.CANCELLED.value
         self.funding = case((funds, counted), else_=0)
         self.written_off = case((funds, given_up), else_=0)
         self.exchange_difference = case((funds & fully_paid, received - Contribution.usd_cents), else_=0)
         self.committed = case((status == ContributionStatus.COMMITTED.value, counted), else_=0)
-        self.paid = case((status == ContributionStatus.PAID.value, counted), else_=0)
+        self.paid = case((is_paid, counted), else_=0)
         self.pledged = case((status == ContributionStatus.PLEDGED.value, Contribution.usd_cents), else_=0)
-        self.cancelled = case((status == ContributionStatus.CANCELLED.value, Contribution.usd_cents), else_=0)
-        self.received = case(
-            (status == ContributionStatus.PAID.value, counted),
-            (status == ContributionStatus.CANCELLED.value, 0),
-            else_=received,
-        )
+        self.cancelled = case((is_cancelled, Contribution.usd_cents), else_=0)
+        self.received = case((is_paid, counted), (is_cancelled, 0), else_=received)
+        #: What arrived in the contribution's own currency; marked paid, at least its amount.
+        self.received_minor = case(
+            (is_paid & ~fully_paid, Contribution.amount_minor), (is_cancelled, 0), else_=arrived_minor)
+        #: The part of ``received`` no payment accounts for: a contribution marked paid before
+        #: (or without) payments reaching its amount counts as fully received.
+        self.received_unpaid = case((is_paid, counted - received), else_=0)
+        self.paid_in_minor = arrived_minor
         self.live = case((status != ContributionStatus.CANCELLED.value, 1), else_=0)
 
     def joined(self, query: Select) -> Select:
@@ -227,27 +232,78 @@ class _Measures:
                 .outerjoin(WriteOff, WriteOff.contribution_id == Contribution.id))
 
 
+#: A listed contribution's parts in the figures, as the labelled columns of
+#: :func:`with_contribution_figures` (US cents, except ``received_minor`` in its currency).
+CONTRIBUTION_PARTS = ("pledged_cents", "funding_cents", "received_cents", "written_off_cents",
+                      "exchange_difference_cents", "received_minor", "received_unpaid_cents", "paid_in_minor")
+
+
+def with_contribution_figures(query: Select, contribution_ids: Sequence[int] | None = None) -> Select:
+    """``query`` (over contributions) with each contribution's part in every figure added as
+    the labelled columns :data:`CONTRIBUTION_PARTS`, and its write-off joined (so
+    ``WriteOff`` columns may be selected too). Summed per gap they are the gap's figures."""
+    m = _Measures(contribution_ids)
+    return m.joined(query.add_columns(
+        m.pledged.label("pledged_cents"), m.funding.label("funding_cents"), m.received.label("received_cents"),
+        m.written_off.label("written_off_cents"), m.exchange_difference.label("exchange_difference_cents"),
+        m.received_minor.label("received_minor"), m.received_unpaid.label("received_unpaid_cents"),
+        m.paid_in_minor.label("paid_in_minor"),
+    ))
+
+
 @dataclass(frozen=True)
 class ContributionFigures(InDollars):
-    """What one contribution counts for in its gap's figures, in US cents."""
+    """What one contribution counts for in its gap's figures, in US cents; ``received_minor``
+    is what it received in its own currency (a contribution marked paid: at least its amount)."""
 
     contribution_id: int
+    pledged_cents: int
+    funding_cents: int
+    received_cents: int
+    written_off_cents: int
+    exchange_difference_cents: int
+    received_minor: int
+    received_unpaid_cents: int  # received without a payment: marked paid before payments reached the amount
+    paid_in_minor: int  # what the payments brought, in its currency, voided ones aside
+
+    @classmethod
+    def of(cls, contribution_id: int, row) -> ContributionFigures:
+        """The figures of a row of :func:`with_contribution_figures`, read by name."""
+        return cls(contribution_id, *(int(getattr(row, name)) for name in CONTRIBUTION_PARTS))
+
+
+def contribution_figures(session: Session, contribution_ids: Sequence[int]) -> dict[int, ContributionFigures]:
+    """Each contribution's part in the figures (the same measures the gaps' totals sum), by id."""
+    query = with_contribution_figures(select(Contribution.id).where(Contribution.id.in_(contribution_ids)),
+                                      contribution_ids)
+    return {row.id: ContributionFigures.of(row.id, row) for row in session.execute(query)}
+
+
+def _total(expression):
+    return func.coalesce(func.sum(expression), 0)
+
+
+@dataclass(frozen=True)
+class ListedTotals(InDollars):
+    """The US$ parts of a listing's contributions added up (the totals row of a table)."""
+
+    contributions: int
+    pledged_cents: int
     funding_cents: int
     received_cents: int
     written_off_cents: int
     exchange_difference_cents: int
 
 
-def contribution_figures(session: Session, contribution_ids: Sequence[int]) -> dict[int, ContributionFigures]:
-    """Each contribution's part in the figures (the same measures the gaps' totals sum), by id."""
+def listed_totals(session: Session, contribution_ids: Select) -> ListedTotals:
+    """The parts of the contributions whose ids ``contribution_ids`` selects, summed in SQL."""
     m = _Measures()
-    query = m.joined(select(Contribution.id, m.funding, m.received, m.written_off, m.exchange_difference)
-                     .where(Contribution.id.in_(contribution_ids)))
-    return {row[0]: ContributionFigures(row[0], *(int(v) for v in row[1:])) for row in session.execute(query)}
-
-
-def _total(expression):
-    return func.coalesce(func.sum(expression), 0)
+    query = m.joined(
+        select(func.count(Contribution.id), *(_total(e) for e in (m.pledged, m.funding, m.received, m.written_off,
+                                                                   m.exchange_difference)))
+        .select_from(Contribution).where(Contribution.id.in_(contribution_ids))
+    )
+    return ListedTotals(*(int(v) for v in session.execute(query).one()))
 
 
 def figures_query() -> Select:

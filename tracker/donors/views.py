@@ -1,7 +1,13 @@
 """Donors: who gave what, across every gap; correcting a donor and merging one into another."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker.contributions.listings import SORTING, contribution_lines, count_contributions, payment_lines
+from tracker.contributions.listings import (
+    SORTING,
+    contribution_lines,
+    contribution_totals,
+    count_contributions,
+    payment_lines,
+)
 from tracker.core import audit
 from tracker.core.errors import InvalidInput
 from tracker.core.figures import donor_figures
@@ -56,7 +62,7 @@ def show(donor_id: int):
         "donors/donor.html", donor=found[0], page=page, sorted_by=sorted_by,
         lines=contribution_lines(session(), donor_id=donor_id, sort=sorted_by.sort, limit=page.size,
                                  offset=page.offset),
-        payments=payment_lines(session(), donor_id=donor_id),
+        totals=contribution_totals(session(), donor_id=donor_id), payments=payment_lines(session(), donor_id=donor_id),
         history=[] if is_donor() else trail(session(), audit.history(session(), "donor", donor_id), HISTORY),
     )
 

@@ -7,18 +7,43 @@ all in memory.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from reports.rows import ContributionRow, DonorRow, DonorStatement, GapRow, Notes, PaymentRow, StatusReport
+from reports.rows import (
+    ContributionRow,
+    DonorRow,
+    DonorStatement,
+    GapRow,
+    HistoryRow,
+    InstalmentRow,
+    MonthDue,
+    Notes,
+    PaymentRow,
+    StatusReport,
+)
 from tracker.core import money
 from tracker.core.countries import country_name
-from tracker.core.figures import DEFINITIONS, DonorFigures, GapFigures, donor_figures, gap_figures
-from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment
+from tracker.core.figures import (
+    DEFINITIONS,
+    DonorFigures,
+    GapFigures,
+    donor_figures,
+    gap_figures,
+    with_contribution_figures,
+)
+from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, GapSnapshot, Instalment, Payment, WriteOff
+from tracker.schedules.instalments import CLOSED, add_months, instalment_status
+
+#: Months the Schedule sheet's totals look ahead, the current one included.
+MONTHS_AHEAD = 12
+#: What the Payments sheet says of the rest a contribution marked paid counts as received.
+MARKED_PAID = "Marked paid: the rest counts as received; no payment recorded for it"
 
 #: Rows fetched from the database per round trip while streaming a listing.
 YIELD_PER = 2_000
@@ -37,13 +62,18 @@ class ReportFilters:
 
     def contributions(self, query: Select) -> Select:
         """``query`` (over contributions) narrowed to the contributions these filters select."""
+        query = self.gap_and_donor(query)
+        if self.status is not None:
+            query = query.where(Contribution.status == self.status)
+        return query
+
+    def gap_and_donor(self, query: Select) -> Select:
+        """``query`` (over contributions) narrowed to the gap and donor selected (the Schedule's scope)."""
         if self.gap_code is not None:
             gap_id = select(Gap.id).where(Gap.code == self.gap_code).scalar_subquery()
             query = query.where(Contribution.gap_id == gap_id)
         if self.donor_id is not None:
             query = query.where(Contribution.donor_id == self.donor_id)
-        if self.status is not None:
-            query = query.where(Contribution.status == self.status)
         return query
 
     def narrows_listings_only(self) -> bool:
@@ -60,29 +90,21 @@ def _between(column, start: date | None, end: date | None):
 
 
 def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
-    """The selected contributions, oldest first, with what has arrived against each (one query).
+    """The selected contributions, oldest first, each with its part in every figure (one query).
 
     Every column is labelled: rows are read by name, so a column added anywhere shifts nothing.
     """
-    paid_in = (
-        select(Payment.contribution_id, func.sum(Payment.amount_minor).label("minor"))
-        .where(Payment.voided_at.is_(None))
-        .group_by(Payment.contribution_id)
-        .subquery("paid_in")
-    )
     query = (
         select(Contribution.id.label("number"), Gap.code.label("gap_code"), Donor.name.label("donor"),
                Contribution.status, Contribution.decision_date, Contribution.amount_minor, Contribution.currency,
-               Contribution.rate, Contribution.rate_date, Contribution.usd_cents,
-               func.coalesce(paid_in.c.minor, 0).label("received_minor"), Contribution.reference,
-               Contribution.note, Contribution.cancel_reason)
+               Contribution.rate, Contribution.rate_date, Contribution.usd_cents, Contribution.reference,
+               Contribution.note, Contribution.cancel_reason, WriteOff.reason.label("write_off_reason"))
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
-        .outerjoin(paid_in, paid_in.c.contribution_id == Contribution.id)
         .where(*_between(Contribution.decision_date, filters.date_from, filters.date_to))
         .order_by(Contribution.id)
     )
-    return filters.contributions(query)
+    return with_contribution_figures(filters.contributions(query))
 
 
 def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[ContributionRow]:
@@ -91,14 +113,19 @@ def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()
         yield ContributionRow(
             number=row.number, gap_code=row.gap_code, donor=row.donor, status=row.status,
             decision_date=row.decision_date, amount=money.from_minor(row.amount_minor, row.currency),
-            currency=row.currency, rate=row.rate, rate_date=row.rate_date, usd=money.usd(row.usd_cents),
-            received=money.from_minor(row.received_minor, row.currency), reference=row.reference, note=row.note,
-            cancel_reason=row.cancel_reason or "",
+            currency=row.currency, rate=row.rate, rate_date=row.rate_date,
+            received=money.from_minor(row.received_minor, row.currency),
+            pledged_usd=money.usd(row.pledged_cents), funding_usd=money.usd(row.funding_cents),
+            received_usd=money.usd(row.received_cents), written_off_usd=money.usd(row.written_off_cents),
+            exchange_difference_usd=money.usd(row.exchange_difference_cents),
+            reference=row.reference, note=row.note, cancel_reason=row.cancel_reason or "",
+            write_off_reason=row.write_off_reason or "",
         )
 
 
 def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[PaymentRow]:
-    """Every payment against the selected contributions, in the order received, read by name."""
+    """Every payment against the selected contributions, in the order received, read by name;
+    then the rest that contributions marked paid count as received without a payment."""
     query = (
         select(Payment.contribution_id.label("contribution"), Gap.code.label("gap_code"), Donor.name.label("donor"),
                Payment.date_received, Payment.amount_minor, Contribution.currency, Payment.rate, Payment.usd_cents,
@@ -113,10 +140,131 @@ def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> 
         yield PaymentRow(contribution=row.contribution, gap_code=row.gap_code, donor=row.donor,
                          date_received=row.date_received, amount=money.from_minor(row.amount_minor, row.currency),
                          currency=row.currency, rate=row.rate, usd=money.usd(row.usd_cents), reference=row.reference)
+    yield from _marked_paid_rows(session, filters)
+
+
+def _marked_paid_rows(session: Session, filters: ReportFilters) -> Iterator[PaymentRow]:
+    """A row per contribution marked paid whose payments fall short of its amount: the rest it
+    counts as received (narrowed to the dates by its decision date, as it has no payment date)."""
+    query = with_contribution_figures(filters.contributions(
+        select(Contribution.id.label("contribution"), Gap.code.label("gap_code"), Donor.name.label("donor"),
+               Contribution.amount_minor, Contribution.currency, Contribution.rate)
+        .join(Gap, Gap.id == Contribution.gap_id)
+        .join(Donor, Donor.id == Contribution.donor_id)
+        .where(Contribution.status == ContributionStatus.PAID.value,
+               *_between(Contribution.decision_date, filters.date_from, filters.date_to))
+        .order_by(Contribution.id)
+    ))
+    for row in _streamed(session, query):
+        if row.received_unpaid_cents == 0:
+            continue
+        yield PaymentRow(contribution=row.contribution, gap_code=row.gap_code, donor=row.donor, date_received=None,
+                         amount=money.from_minor(row.amount_minor - row.paid_in_minor, row.currency),
+                         currency=row.currency, rate=row.rate, usd=money.usd(row.received_unpaid_cents),
+                         reference="", note=MARKED_PAID)
 
 
 def _streamed(session: Session, query: Select):
     return session.execute(query.execution_options(yield_per=YIELD_PER))
+
+
+def _instalments_query(filters: ReportFilters) -> Select:
+    """The instalments of the selected gap and donor, labelled so that a row reads like an
+    ``Instalment`` for :func:`instalment_status`."""
+    return filters.gap_and_donor(
+        select(Instalment.contribution_id.label("contribution"), Gap.code.label("gap_code"),
+               Donor.name.label("donor"), Instalment.number, Instalment.due_date, Instalment.amount_minor,
+               Instalment.paid_minor, Instalment.status, Contribution.currency, Contribution.rate)
+        .join(Contribution, Contribution.id == Instalment.contribution_id)
+        .join(Gap, Gap.id == Contribution.gap_id)
+        .join(Donor, Donor.id == Contribution.donor_id)
+    )
+
+
+def _outstanding_minor(row) -> int:
+    """What is still due on an instalment; nothing once it is cancelled or written off."""
+    return 0 if row.status in CLOSED else row.amount_minor - row.paid_minor
+
+
+def schedule_rows(session: Session, filters: ReportFilters, today: date) -> Iterator[InstalmentRow]:
+    """Every instalment of the selection by due date, with its status on ``today``, streamed."""
+    query = _instalments_query(filters).order_by(Instalment.due_date, Instalment.contribution_id, Instalment.number)
+    for row in _streamed(session, query):
+        outstanding = money.from_minor(_outstanding_minor(row), row.currency)
+        yield InstalmentRow(
+            contribution=row.contribution, gap_code=row.gap_code, donor=row.donor, number=row.number,
+            due_date=row.due_date, amount=money.from_minor(row.amount_minor, row.currency), currency=row.currency,
+            paid=money.from_minor(row.paid_minor, row.currency), outstanding=outstanding,
+            status=instalment_status(row, today), outstanding_usd=money.usd(money.usd_cents(outstanding, row.rate)),
+        )
+
+
+def months_due(session: Session, filters: ReportFilters, today: date) -> list[MonthDue]:
+    """What is overdue on ``today``, then what falls due in each of the next :data:`MONTHS_AHEAD`
+    months (this one first), in US$ at each contribution's rate: the rate its write-off would take."""
+    first = today.replace(day=1)
+    months = [add_months(first, n) for n in range(MONTHS_AHEAD)]
+    counts: dict[date | None, int] = defaultdict(int)
+    cents: dict[date | None, int] = defaultdict(int)
+    query = _instalments_query(filters).where(Instalment.status.notin_([s.value for s in CLOSED]),
+                                              Instalment.paid_minor < Instalment.amount_minor,
+                                              Instalment.due_date < add_months(first, MONTHS_AHEAD))
+    for row in _streamed(session, query):
+        month = None if row.due_date < today else row.due_date.replace(day=1)
+        counts[month] += 1
+        cents[month] += money.usd_cents(money.from_minor(_outstanding_minor(row), row.currency), row.rate)
+    return [MonthDue(month, counts[month], money.usd(cents[month])) for month in [None, *months]]
+
+
+def history_rows(session: Session, codes: Sequence[str] | None) -> Iterator[HistoryRow]:
+    """Each gap's last snapshot of every day, oldest day first, and beside the first lines the
+    totals of the gaps shown by day (a gap without a snapshot that day counts as it last
+    stood; shortfalls are summed gap by gap). Two passes over the snapshots: the day totals
+    first (one per day), then the lines, streamed."""
+    query = (select(GapSnapshot.taken_at, Gap.code, GapSnapshot.requirement_cents, GapSnapshot.funding_cents)
+             .join(Gap, Gap.id == GapSnapshot.gap_id).order_by(GapSnapshot.taken_at, Gap.code))
+    if codes is not None:
+        query = query.where(Gap.code.in_(codes))
+    standing: dict[str, tuple[int, int]] = {}
+    totals = []
+    for day, of_day in _days(_streamed(session, query)):
+        standing.update(of_day)
+        totals.append(_day_totals(day, standing.values()))
+    line = 0
+    for day, of_day in _days(_streamed(session, query)):
+        for code in sorted(of_day):
+            requirement, funding = of_day[code]
+            yield HistoryRow(day=day, gap_code=code, requirement=money.usd(requirement), funding=money.usd(funding),
+                             shortfall=money.usd(max(0, requirement - funding)),
+                             **(totals[line] if line < len(totals) else {}))
+            line += 1
+
+
+def _days(rows) -> Iterator[tuple[date, dict[str, tuple[int, int]]]]:
+    """The snapshots grouped by UTC day: each gap's last (requirement, funding) of the day."""
+    current, of_day = None, {}
+    for taken_at, code, requirement, funding in rows:
+        day = _utc_day(taken_at)
+        if day != current and of_day:
+            yield current, of_day
+            of_day = {}
+        current = day
+        of_day[code] = (requirement, funding)
+    if of_day:
+        yield current, of_day
+
+
+def _utc_day(moment: datetime) -> date:
+    """The UTC day of a snapshot (PostgreSQL hands back aware times in its own zone, SQLite naive UTC)."""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def _day_totals(day: date, figures) -> dict:
+    """The History row fields of a day's totals, from each gap's (requirement, funding)."""
+    figures = list(figures)
+    return {"total_day": day, "total_requirement": money.usd(sum(r for r, _ in figures)),
+            "total_funding": money.usd(sum(f for _, f in figures)),
+            "total_shortfall": money.usd(sum(max(0, r - f) for r, f in figures))}
 
 
 def gap_row(figures: GapFigures, gap: Gap) -> GapRow:
@@ -186,32 +334,48 @@ def described(session: Session, filters: ReportFilters) -> list[tuple[str, str]]
     return shown
 
 
-def notes(session: Session, title: str, filters: ReportFilters, source: str) -> Notes:
+def programmes(session: Session, codes: Sequence[str] | None) -> str:
+    """The programmes of the gaps ``codes`` (every gap when None), for a title block."""
+    query = select(Gap.programme).distinct().order_by(Gap.programme)
+    if codes is not None:
+        query = query.where(Gap.code.in_(codes))
+    return "; ".join(name for name in session.scalars(query) if name)
+
+
+def notes(session: Session, title: str, filters: ReportFilters, source: str, paper: str = "A4") -> Notes:
+    """What the workbook's Notes sheet, title block and footers say; ``paper`` is A4 or Letter."""
     return Notes(title=title, as_of=datetime.now(UTC), filters=described(session, filters),
-                 definitions=DEFINITIONS, source=source)
+                 definitions=DEFINITIONS, source=source, programme=programmes(session, _gap_scope(session, filters)),
+                 paper=paper)
 
 
-def status_report(session: Session, filters: ReportFilters, source: str) -> StatusReport:
+def status_report(session: Session, filters: ReportFilters, source: str, paper: str = "A4") -> StatusReport:
     """Everything the status workbook shows; the listings stream while it is written."""
     donor_ids = None if filters.donor_id is None else [filters.donor_id]
     gap_codes = None if filters.gap_code is None else [filters.gap_code]
+    shown = _gap_scope(session, filters)
+    described_as = notes(session, "Funding gap status", filters, source, paper)
+    today = described_as.as_of.date()
     return StatusReport(
-        notes=notes(session, "Funding gap status", filters, source),
-        gaps=gap_rows(session, _gap_scope(session, filters)),
+        notes=described_as,
+        gaps=gap_rows(session, shown),
         contributions=contribution_rows(session, filters),
         payments=payment_rows(session, filters),
         donors=[donor_row(f) for f in donor_figures(session, donor_ids, gap_codes)],
+        schedule=schedule_rows(session, filters, today),
+        months=months_due(session, filters, today),
+        history=history_rows(session, shown),
     )
 
 
-def donor_statement(session: Session, donor_id: int, source: str) -> DonorStatement | None:
+def donor_statement(session: Session, donor_id: int, source: str, paper: str = "A4") -> DonorStatement | None:
     """A donor's statement, or None when there is no such donor."""
     found = donor_figures(session, [donor_id])
     if not found:
         return None
     filters = ReportFilters(donor_id=donor_id)
     return DonorStatement(
-        notes=notes(session, f"Donor statement — {found[0].name}", filters, source),
+        notes=notes(session, f"Donor statement — {found[0].name}", filters, source, paper),
         donor=donor_row(found[0]),
         contributions=contribution_rows(session, filters),
         payments=payment_rows(session, filters),

@@ -1,7 +1,7 @@
 """Excel downloads: the status workbook, the contributions export, donor statements."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 
 from reports.contributions import write_contributions_workbook
 from reports.statement import write_donor_statement
@@ -20,6 +20,10 @@ bp = Blueprint("reports", __name__, template_folder="templates")
 
 def _source() -> str:
     return f"Funding Gap Tracker, {request.host_url}"
+
+
+def _paper() -> str:
+    return current_app.config["TRACKER_PAPER_SIZE"]
 
 
 def _file_name(kind: str, filters: rows.ReportFilters) -> str:
@@ -47,7 +51,7 @@ def status():
     filters, refused = _filters_or_form()
     if refused:
         return refused
-    report = rows.status_report(session(), filters, _source())
+    report = rows.status_report(session(), filters, _source(), _paper())
     return send_workbook(lambda handle: write_status_workbook(handle, report),
                          _file_name("funding-gap-status", filters))
 
@@ -59,7 +63,7 @@ def contributions():
     if refused:
         return refused
     listed = rows.contribution_rows(session(), filters)
-    notes = rows.notes(session(), "Contributions", filters, _source())
+    notes = rows.notes(session(), "Contributions export", filters, _source(), _paper())
     return send_workbook(lambda handle: write_contributions_workbook(handle, listed, notes),
                          _file_name("contributions", filters))
 
@@ -68,7 +72,7 @@ def contributions():
 @allow(SIGNED_IN)
 def statement(donor_id: int):
     require_own_donor(donor_id)
-    found = rows.donor_statement(session(), donor_id, _source())
+    found = rows.donor_statement(session(), donor_id, _source(), _paper())
     if found is None:
         abort(404, description=f"There is no donor number {donor_id}.")
     return send_workbook(lambda handle: write_donor_statement(handle, found),

@@ -1,9 +1,15 @@
 """The dashboard, a gap's page, the forms that create and revise gaps, and the gaps' JSON."""
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
-from tracker.contributions.listings import SORTING, contribution_lines, count_contributions, payment_lines
+from tracker.contributions.listings import (
+    SORTING,
+    contribution_lines,
+    contribution_totals,
+    count_contributions,
+    payment_lines,
+)
 from tracker.core import audit, money
-from tracker.core.figures import Totals, figures_of, gap_figures, gap_json
+from tracker.core.figures import DEFINITIONS, Totals, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
 from tracker.core.models import Gap
 from tracker.gaps import rules, snapshots
@@ -53,7 +59,8 @@ def show(code: str):
     return render_template(
         "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
         lines=contribution_lines(session(), **scope, sort=sorted_by.sort, limit=page.size, offset=page.offset),
-        payments=payment_lines(session(), **scope), trend=trend(snapshots.history(session(), gap)),
+        totals=contribution_totals(session(), **scope), payments=payment_lines(session(), **scope),
+        trend=trend(snapshots.history(session(), gap)), definitions=DEFINITIONS,
         history=trail(session(), audit.history(session(), "gap", gap.id), HISTORY) if donor_scope() is None else [],
     )
 

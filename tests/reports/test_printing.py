@@ -1,0 +1,85 @@
+"""Printed, the workbooks are legible: LibreOffice prints each one to PDF and pdfplumber reads
+it back. No character is smaller than 8 pt, no header sticks out of its cell, every heading
+and every total is on the pages as text, and each page's footer names the document."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pdfplumber
+import pytest
+
+from reports.sheets import CONTRIBUTIONS, DONORS, GAPS, HISTORY, PAYMENTS, SCHEDULE
+from tests.reports.documents import Printed, example_ledger, printed
+from tests.web.test_reports import workbook
+from tracker.core.figures import DEFINITIONS, Totals, gap_figures
+
+SHEETS = {"Summary": GAPS.columns[:GAPS.printed_columns], "Contributions": CONTRIBUTIONS.columns,
+          "Payments": PAYMENTS.columns, "Donors": DONORS.columns, "Schedule": SCHEDULE.columns,
+          "History": HISTORY.columns}
+
+
+@pytest.fixture
+def ledger(session):
+    example_ledger(session, datetime.now(UTC).date())
+    session.commit()
+
+
+def status_printed(client, tmp_path) -> Printed:
+    _, content = workbook(client, "/reports/status.xlsx")
+    return printed(content, tmp_path)
+
+
+def missing_words(done: Printed, sheet: str, texts) -> list[str]:
+    """Words of ``texts`` not printed on ``sheet``'s pages (a wrapped header's words stand on
+    several lines, so words are compared, not whole headers)."""
+    printed_words = done.words_of(sheet)
+    return [word for text in texts for word in text.split() if word not in printed_words]
+
+
+def usd(value) -> str:
+    return f"{value:,.2f}"
+
+
+def test_the_status_workbook_prints_at_8_pt_or_more_with_nothing_clipped(client, ledger, tmp_path):
+    done = status_printed(client, tmp_path)
+    assert done.smallest >= 8, done.smallest
+    assert done.clipped == []
+    for sheet in (*SHEETS, "Notes"):
+        assert done.pages_of(sheet), f"no page of {sheet}"
+    assert all("Funding gap status — " in page and " UTC" in page for page in done.pages)
+
+
+def test_every_heading_of_the_status_workbook_is_printed(client, ledger, tmp_path):
+    done = status_printed(client, tmp_path)
+    for sheet, columns in SHEETS.items():
+        assert missing_words(done, sheet, [c.header for c in columns]) == [], sheet
+    assert missing_words(done, "Summary", ["Funding gap status", "Programme: ILO Social Protection Programme"]) == []
+    assert missing_words(done, "Schedule", ["Due in the next 12 months", "Overdue (due before today)"]) == []
+    assert missing_words(done, "History", ["How the gaps moved", "Funding against requirement (US$)"]) == []
+    assert missing_words(done, "Notes", [label for label, _ in DEFINITIONS]) == []
+
+
+def test_every_total_of_the_summary_is_printed(client, session, ledger, tmp_path):
+    done = status_printed(client, tmp_path)
+    totals = Totals.of(gap_figures(session))
+    shown = [usd(getattr(totals, f"{name}_usd")) for name in (
+        "requirement", "funding", "pledged", "received", "written_off", "exchange_difference", "shortfall",
+        "surplus", "gap_if_pledges_honoured")]
+    assert missing_words(done, "Summary", shown) == []
+    assert f"{totals.coverage_pct}%" in done.words_of("Summary")
+
+
+def test_the_contributions_export_prints_legibly_with_every_heading(client, ledger, tmp_path):
+    _, content = workbook(client, "/reports/contributions.xlsx")
+    done = printed(content, tmp_path)
+    assert done.smallest >= 8 and done.clipped == []
+    assert missing_words(done, "Contributions", [c.header for c in CONTRIBUTIONS.columns]) == []
+    assert missing_words(done, "Contributions", ["cancelled — counts 0", "Written off: The fund closed"]) == []
+    assert all("Contributions export — " in page for page in done.pages)
+
+
+def test_letter_paper_by_setting(app, client, ledger, tmp_path):
+    app.config["TRACKER_PAPER_SIZE"] = "Letter"
+    _, content = workbook(client, "/reports/contributions.xlsx")
+    with pdfplumber.open(printed(content, tmp_path).pdf) as document:
+        assert {(round(p.width), round(p.height)) for p in document.pages} == {(792, 612)}
