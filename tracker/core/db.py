@@ -5,6 +5,9 @@ with "database is locked", write transactions on SQLite start with ``BEGIN IMMED
 writer takes the lock at BEGIN and waits up to the busy timeout for it, instead of
 discovering a conflict half-way through and failing at once. Read transactions stay
 deferred so pages never queue behind each other (WAL lets readers run beside the writer).
+
+Every SQLite connection runs with ``recursive_triggers`` on, so that a REPLACE which removes a row fires that table's
+DELETE triggers: the audit trail's refuse it.
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -62,12 +66,13 @@ def current_engine() -> Engine:
     return SessionFactory.kw["bind"]
 
 
-def new_session(*, write: bool = False, actor=None) -> Session:
+def new_session(*, write: bool = False, actor=None, engine: Engine | None = None) -> Session:
     """A session whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite) when asked.
 
-    ``actor`` (a ``tracker.core.audit.Actor``) is who the audit trail names for its changes.
+    ``actor`` (a ``tracker.core.audit.Actor``) is who the audit trail names for its changes;
+    ``engine`` replaces the app's (``init-db`` writes as the schema's owner).
     """
-    engine = current_engine()
+    engine = engine or current_engine()
     if write:
         engine = engine.execution_options(**{WRITE: True})
     session = SessionFactory(bind=engine)
@@ -77,12 +82,12 @@ def new_session(*, write: bool = False, actor=None) -> Session:
 
 
 @contextmanager
-def writing(actor=None) -> Iterator[Session]:
+def writing(actor=None, engine: Engine | None = None) -> Iterator[Session]:
     """One write transaction for the CLI and jobs: commit on success, roll back on error.
 
     Service functions only flush; whoever calls them owns the transaction, so an import of
     many rows or a job touching many gaps commits all of its work or none of it.
     """
-    with new_session(write=True, actor=actor) as session:
+    with new_session(write=True, actor=actor, engine=engine) as session:
         yield session
         session.commit()
