@@ -97,9 +97,8 @@ def _schema(connection: Connection) -> str:
 def grant_app_role(connection: Connection, app_role: str) -> None:
     """Give ``app_role`` exactly what the app needs on every table of the current schema, as the
     owner of those tables (the connecting role)."""
-    owner = current_role(connection)
+    owner = check_app_role(connection, app_role)
     schema = _schema(connection)
-    _check_app_role(connection, check_name(app_role), owner)
     tables = _owned_tables(connection, schema, owner)
     run = connection.exec_driver_sql
     run(f'GRANT USAGE ON SCHEMA "{schema}" TO "{app_role}"')
@@ -118,10 +117,12 @@ def privileges(table: str) -> str:
     return f"{granted}, DELETE" if table in APP_DELETES else granted
 
 
-def _check_app_role(connection: Connection, app_role: str, owner: str) -> None:
-    """The app role must be a plain role apart from the owner: not the owner, not a superuser,
-    not able to act as the owner, owning nothing here."""
-    if app_role == owner:
+def check_app_role(connection: Connection, app_role: str) -> str:
+    """Refuse an app role that could alter the tables: it must be a plain role apart from the
+    owner (the connecting role, returned): not the owner, not a superuser, not able to act as
+    the owner, owning nothing here."""
+    owner = current_role(connection)
+    if check_name(app_role) == owner:
         raise RoleError(f"the app role {app_role} is the owner of the tables; choose another role for the app")
     found = connection.execute(text(
         "SELECT r.rolsuper, pg_has_role(r.oid, :owner, 'MEMBER'), "
@@ -136,6 +137,7 @@ def _check_app_role(connection: Connection, app_role: str, owner: str) -> None:
         raise RoleError(f"{app_role} is a member of the owner {owner}, so it could alter the tables")
     if owns:
         raise RoleError(f"{app_role} owns {owns} object(s) in this database; the app role must own nothing")
+    return owner
 
 
 def _owned_tables(connection: Connection, schema: str, owner: str) -> list[str]:

@@ -18,12 +18,19 @@ from tracker.gaps import seed
 from tracker.users import rules as users
 
 
+def _role_name(_context, _parameter, value: str | None) -> str | None:
+    try:
+        return None if value is None else roles.check_name(value)
+    except roles.RoleError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @click.command("init-db")
-@click.option("--owner-role", metavar="NAME",
+@click.option("--owner-role", metavar="NAME", callback=_role_name,
               help="PostgreSQL: the role that owns the schema; migrations run as it (SET ROLE). Created if "
                    "missing, with $TRACKER_OWNER_ROLE_PASSWORD or a random password printed once. "
                    "Default: the role of TRACKER_MIGRATE_DATABASE_URL.")
-@click.option("--app-role", metavar="NAME",
+@click.option("--app-role", metavar="NAME", callback=_role_name,
               help="PostgreSQL: the role the app connects as (DATABASE_URL). Created if missing, with "
                    "$TRACKER_APP_ROLE_PASSWORD or a random password printed once; then given exactly what the app "
                    "needs: it owns nothing and may only read and add to the audit trail.")
@@ -88,6 +95,9 @@ def _create_roles(engine: Engine, owner_role: str | None, app_role: str | None) 
     if owner_role:
         engine.dispose()
         roles.act_as(engine, owner_role)
+    if app_role:
+        with engine.connect() as connection:
+            roles.check_app_role(connection, app_role)  # before anything is written
 
 
 def _create_role(connection, kind: str, name: str) -> None:
