@@ -6,16 +6,20 @@ writer takes the lock at BEGIN and waits up to the busy timeout for it, instead 
 discovering a conflict half-way through and failing at once. Read transactions stay
 deferred so pages never queue behind each other (WAL lets readers run beside the writer).
 
-Every SQLite connection runs with ``recursive_triggers`` on, so that a REPLACE which removes a row fires that table's
+A SQLite database file is created 0600 (its WAL and SHM take its mode), and every connection
+runs with ``recursive_triggers`` on, so that a REPLACE which removes a row fires that table's
 DELETE triggers: the audit trail's refuse it.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.core import files
 
 #: Execution option that marks an engine's transactions as writes (see module docstring).
 WRITE = "tracker_write"
@@ -32,7 +36,21 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15_000) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory database or a URI filename."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:") or url.query.get("uri"):
+        return None
+    return Path(database)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    path = _sqlite_file(engine.url)
+    if path is not None:
+        @event.listens_for(engine, "do_connect")
+        def _create_private(*_args):
+            files.create_private_if_missing(path)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.

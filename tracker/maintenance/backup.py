@@ -5,7 +5,7 @@ still in the write-ahead log, while the app keeps running. PostgreSQL uses ``pg_
 (custom format) and ``pg_restore``. A restore goes only into an empty database, so it can
 never overwrite records; a restored copy gives the same figures.
 
-A restore creates the tables,
+A backup file is created 0600 before anything is written to it. A restore creates the tables,
 so it runs as the schema's owner (TRACKER_MIGRATE_DATABASE_URL); privileges are neither
 dumped nor restored, because roles belong to a server, not to a backup: after a restore on
 PostgreSQL, ``init-db --app-role NAME`` gives the app's role its privileges again.
@@ -22,6 +22,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, inspect, text
 
+from tracker.core import files
 from tracker.maintenance.commands import owner_engine
 
 
@@ -62,9 +63,15 @@ def _holds_records(engine: Engine) -> bool:
 @with_appcontext
 def backup(path: Path):
     """Write a consistent copy of the database to PATH."""
-    if path.exists():
-        raise click.ClickException(f"{path} exists; choose a new file name so no backup is overwritten.")
-    _write_backup(_engine(), path)
+    try:
+        files.create_private(path)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; choose a new file name so no backup is overwritten.") from None
+    try:
+        _write_backup(_engine(), path)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no empty or half-written file left to be taken for a backup
+        raise
     click.echo(f"Backup written to {path}.")
 
 
