@@ -25,6 +25,16 @@ SQLITE_BYPASSES = {
     "replace into": [f"REPLACE INTO audit_entry ({COLUMNS}) {FORGED}"],
     "upsert": [f"INSERT INTO audit_entry ({COLUMNS}) {FORGED} WHERE true "  # SQLite's parser needs the WHERE
                "ON CONFLICT (id) DO UPDATE SET actor = 'forger'"],
+    "drop the trigger": ["DROP TRIGGER audit_entry_no_update", REWRITE],
+    "drop the table": ["DROP TABLE audit_entry"],
+    "rename the table": ["ALTER TABLE audit_entry RENAME TO old_trail", "DROP TABLE old_trail"],
+    "a trigger that hides updates": ["CREATE TEMP TRIGGER hide BEFORE UPDATE ON main.audit_entry "
+                                     "BEGIN SELECT RAISE(IGNORE); END", REWRITE],
+    "writable schema": ["PRAGMA writable_schema = ON", "DELETE FROM sqlite_master WHERE type = 'trigger'", REWRITE],
+    "recursive triggers off": ["PRAGMA recursive_triggers = OFF",
+                               f"INSERT OR REPLACE INTO audit_entry ({COLUMNS}) {FORGED}"],
+    "through another name": ["ATTACH DATABASE (SELECT file FROM pragma_database_list WHERE name = 'main') AS again",
+                             "DROP TRIGGER again.audit_entry_no_update", REWRITE],
 }
 POSTGRESQL_BYPASSES = {
     "update": [REWRITE],
@@ -68,7 +78,7 @@ def test_the_apps_own_connection_cannot_rewrite_the_trail(session, recorded, byp
     statements = bypasses(session).get(bypass)
     if statements is None:
         pytest.skip(f"{bypass}: not a statement of {session.get_bind().dialect.name}")
-    with pytest.raises(DBAPIError, match="append-only|permission denied|must be owner"):
+    with pytest.raises(DBAPIError, match="append-only|permission denied|must be owner|not authorized"):
         for step in statements:
             session.execute(text(step))
         session.commit()

@@ -33,7 +33,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         harden_for_production(app)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or instance_secret_key(app)
 
-    engine = db.make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    engine = db.make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                            guard_audit_trail=True)
     db.bind(engine)
     app.extensions["tracker.engine"] = engine
 

@@ -8,10 +8,14 @@ deferred so pages never queue behind each other (WAL lets readers run beside the
 
 A SQLite database file is created 0600 (its WAL and SHM take its mode), and every connection
 runs with ``recursive_triggers`` on, so that a REPLACE which removes a row fires that table's
-DELETE triggers: the audit trail's refuse it.
+DELETE triggers: the audit trail's refuse it. The app's own engine (``guard_audit_trail``)
+also refuses, on SQLite, what PostgreSQL keeps from the app's role by ownership: dropping,
+altering or adding triggers on the audit trail, dropping or altering its table, and turning
+off the pragmas its triggers rely on. Migrations run on an engine without that guard.
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,11 +31,12 @@ WRITE = "tracker_write"
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15_000) -> Engine:
-    """Create the engine for ``url`` with the SQLite pragmas the app relies on."""
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15_000, guard_audit_trail: bool = False) -> Engine:
+    """Create the engine for ``url`` with the SQLite pragmas the app relies on; the app's own
+    engine guards the audit trail's schema on SQLite (see the module docstring)."""
     if url.startswith("sqlite"):
         engine = create_engine(url)
-        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms, guard_audit_trail)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -44,7 +49,22 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+AUDIT_TABLE = "audit_entry"
+#: Authorizer actions whose second argument names the table they change.
+_ON_TABLE = {sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_TEMP_TRIGGER, sqlite3.SQLITE_DROP_TRIGGER,
+             sqlite3.SQLITE_DROP_TEMP_TRIGGER, sqlite3.SQLITE_ALTER_TABLE}
+#: Pragmas the app's connections may read but never set: the triggers rely on them.
+_LOCKED_PRAGMAS = {"recursive_triggers", "writable_schema"}
+
+
+def _guard_audit_trail(action: int, first: str | None, second: str | None, _schema, _source) -> int:
+    """SQLite's authorizer for the app's connections (called as each statement is prepared)."""
+    table = (first if action == sqlite3.SQLITE_DROP_TABLE else second if action in _ON_TABLE else None) or ""
+    resets = action == sqlite3.SQLITE_PRAGMA and (first or "").lower() in _LOCKED_PRAGMAS and second is not None
+    return sqlite3.SQLITE_DENY if table.lower() == AUDIT_TABLE or resets else sqlite3.SQLITE_OK
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, guard_audit_trail: bool) -> None:
     path = _sqlite_file(engine.url)
     if path is not None:
         @event.listens_for(engine, "do_connect")
@@ -62,6 +82,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if guard_audit_trail:
+            dbapi_connection.set_authorizer(_guard_audit_trail)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
