@@ -192,8 +192,7 @@ def as_admin_commit(new: NewDatabase, *statements: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_has_no_roles(runner):
-    if not runner.app.config["DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("SQLite's refusal")
     result = runner.invoke(args=["init-db", "--app-role", "tracker_app"])
     assert result.exit_code != 0 and "for PostgreSQL" in result.output
