@@ -35,6 +35,9 @@ class Config:
 
     #: SQLAlchemy URL. Empty means a SQLite file in Flask's instance folder.
     DATABASE_URL = os.environ.get("DATABASE_URL", "")
+    #: SQLAlchemy URL as the schema's owner, for `flask init-db` (migrations) and `restore`. Empty
+    #: means DATABASE_URL. On PostgreSQL the app connects as a role that owns nothing (see README).
+    MIGRATE_DATABASE_URL = os.environ.get("TRACKER_MIGRATE_DATABASE_URL", "")
     #: Signing key for sessions and CSRF tokens. Empty means: generated once into the instance folder.
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     #: Milliseconds a SQLite writer waits for the write lock before giving up.

@@ -1,4 +1,5 @@
-"""Alembic environment: migrations run on the connection the app hands over, or on DATABASE_URL."""
+"""Alembic environment: migrations run on the connection the app hands over, or as the schema's
+owner: TRACKER_MIGRATE_DATABASE_URL, else DATABASE_URL."""
 import os
 
 from alembic import context
@@ -25,8 +26,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run_on(connection)
 else:
-    url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    url = (os.environ.get("TRACKER_MIGRATE_DATABASE_URL") or os.environ.get("DATABASE_URL")
+           or config.get_main_option("sqlalchemy.url"))
     if not url:
-        raise SystemExit("Set DATABASE_URL to the database to migrate.")
+        raise SystemExit("Set TRACKER_MIGRATE_DATABASE_URL (or DATABASE_URL) to the database to migrate.")
     with make_engine(url).connect() as conn:
         run_on(conn)

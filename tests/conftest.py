@@ -1,9 +1,11 @@
 """Shared fixtures: every test that touches the database runs on SQLite and on PostgreSQL.
 
-PostgreSQL is reached through ``TEST_DATABASE_URL`` (a server URL whose user may create
-databases; default: the local trust-auth server). Each test run creates a database of its
-own and drops it at the end. Without a server the PostgreSQL half is skipped locally, and
-fails under CI (``CI`` set), where a missing server must never pass unnoticed.
+PostgreSQL is reached through ``TEST_DATABASE_URL`` (a server URL of an administrator, who
+may create databases and roles; default: the local trust-auth server). Each test run creates
+a database of its own, owned by a role of its own that runs the migrations, and a
+least-privileged app role the tests connect as; it drops them all at the end. Without a
+server the PostgreSQL half is skipped locally, and fails under CI (``CI`` set), where a
+missing server must never pass unnoticed.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from tests import factories
 from tests.serving import serving
 from tracker import create_app
-from tracker.core import db, schema
+from tracker.core import db, roles, schema
 from tracker.core.models import Base
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -34,27 +37,52 @@ def _postgres_admin_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
 
 
+@dataclass(frozen=True)
+class Postgres:
+    """This run's PostgreSQL database, reached three ways: as the server's administrator, as the
+    role that owns the schema (migrations), and as the app's least-privileged role, which every
+    test of the app uses, as production does (tracker.core.roles)."""
+
+    admin_url: str
+    owner_url: str
+    app_url: str
+    owner: str
+    app: str
+
+
 @pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this run, dropped afterwards."""
+def postgresql() -> Iterator[Postgres]:
+    """A fresh PostgreSQL database and its two roles for this run, all dropped afterwards."""
     admin_url = make_url(_postgres_admin_url())
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"tracker_test_{secrets.token_hex(4)}"
+    owner, app_role = f"{name}_owner", f"{name}_app"
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            for role in (owner, app_role):
+                connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+            connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
     except OperationalError as error:
         admin.dispose()
         reason = f"PostgreSQL at {admin_url.render_as_string()} is not reachable: {error.orig}"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+    url = admin_url.set(database=name)
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield Postgres(url.render_as_string(hide_password=False), as_role(url, owner), as_role(url, app_role),
+                       owner, app_role)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for role in (app_role, owner):
+                connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
+
+
+def as_role(url, role: str) -> str:
+    """``url`` signed in as ``role`` (the test server trusts local connections: no password)."""
+    return make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +95,16 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgresql_migrated(postgresql_url) -> str:
-    _migrated(postgresql_url)
-    return postgresql_url
+def postgresql_migrated(postgresql) -> Postgres:
+    """Migrated as the owner, the app role given its privileges, as ``init-db --app-role`` does."""
+    _migrated(postgresql.owner_url)
+    engine = db.make_engine(postgresql.owner_url)
+    try:
+        with engine.begin() as connection:
+            roles.grant_app_role(connection, postgresql.app)
+    finally:
+        engine.dispose()
+    return postgresql
 
 
 def _migrated(url: str) -> None:
@@ -87,17 +122,19 @@ def database_url(request, tmp_path) -> str:
         copy = tmp_path / "tracker.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), copy)
         return f"sqlite:///{copy}"
-    url = request.getfixturevalue("postgresql_migrated")
-    _truncate_all(url)
-    return url
+    postgres = request.getfixturevalue("postgresql_migrated")
+    _truncate_all(postgres.admin_url)
+    return postgres.app_url
 
 
-def _truncate_all(url: str) -> None:
-    """Empty every table. TRUNCATE, unlike DELETE, is not refused by the audit trail's trigger."""
-    engine = db.make_engine(url)
+def _truncate_all(admin_url: str) -> None:
+    """Empty every table, as the administrator: only a superuser may switch the audit trail's
+    triggers off (``session_replication_role``), which this test harness, alone, does."""
+    engine = db.make_engine(admin_url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     try:
         with engine.begin() as connection:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         engine.dispose()

@@ -20,17 +20,19 @@ def _figures(app):
 
 
 @pytest.fixture
-def empty_database(database_url, tmp_path):
-    """A second, empty database of the same kind to restore into."""
+def empty_database(request, database_url, tmp_path):
+    """A second, empty database of the same kind to restore into (a restore creates the tables, so
+    it runs as an owner: here the server's administrator)."""
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin_url = request.getfixturevalue("postgresql").admin_url
+    admin = create_engine(make_url(admin_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     name = f"tracker_restore_{secrets.token_hex(4)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -11,15 +11,18 @@ from flask.helpers import get_debug_flag
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-from tracker.core import db
+from tracker.core import db, files
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the web app: read config, bind the shared session factory, register blueprints.
 
     Creating the app starts nothing in the background; scheduled jobs run in their own
-    process (``flask --app tracker scheduler``).
+    process (``flask --app tracker scheduler``). It does tighten the process umask, first:
+    every process of the tracker (web workers, commands, the scheduler) starts here, and the
+    files it writes (database, WAL, backups, reports) are nobody else's to read.
     """
+    files.restrict_umask()
     app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
                 static_folder="web/static")
     app.config.from_object(Config)
@@ -30,7 +33,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         harden_for_production(app)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or instance_secret_key(app)
 
-    engine = db.make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    engine = db.make_engine(app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                            guard_audit_trail=True)
     db.bind(engine)
     app.extensions["tracker.engine"] = engine
 

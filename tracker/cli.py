@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tracker.core import db, money
@@ -30,11 +31,11 @@ def new_session(*, write: bool = False) -> Session:
 
 
 @contextmanager
-def writing() -> Iterator[Session]:
-    """One write transaction, committed when the block ends; a broken rule exits with its reason
-    and nothing written."""
+def writing(engine: Engine | None = None) -> Iterator[Session]:
+    """One write transaction (on ``engine``, default the app's), committed when the block ends;
+    a broken rule exits with its reason and nothing written."""
     try:
-        with db.writing(cli_actor()) as session:
+        with db.writing(cli_actor(), engine) as session:
             yield session
     except InvalidInput as error:
         raise click.ClickException(error.message) from None

@@ -156,7 +156,7 @@ def test_writing_off_asks_for_a_reason_and_a_confirmation(forms, session, commit
                           {"reason": "Donor's budget was cut", "confirm": "y", "version": str(commitment.version)})
     assert response.status_code == 302
     gap_page = forms.client.get("/gaps/KHM-SME").get_data(as_text=True)
-    assert "Written off" in gap_page and "written off: 700.00 USD" in gap_page
+    assert "Written off" in gap_page and '"status written-off">written off</span> <small>700.00 USD</small>' in gap_page
     assert figures_of(session, "KHM-SME").funding_cents == 30000
 
 

@@ -19,12 +19,29 @@ from decimal import Decimal
 from sqlalchemy import and_, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, object_session
 
-from tracker.core.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, User, WriteOff
+from tracker.core.models import (
+    AuditEntry,
+    Contribution,
+    Donor,
+    ExchangeRate,
+    Gap,
+    Instalment,
+    JobRequest,
+    Payment,
+    PaymentSchedule,
+    Reminder,
+    User,
+    WriteOff,
+)
 
-#: The record types that are audited, by the name the trail uses for them.
+#: The record types that are audited, by the name the trail uses for them: the ledger, who may
+#: use it, and what people do to it besides (a schedule's plan, a reminder marked sent, a job
+#: run on request). A record is numbered by its primary key: a payment schedule by its
+#: contribution's number.
 AUDITED: dict[type, str] = {
     Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment", Instalment: "instalment",
-    WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user",
+    WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user", PaymentSchedule: "payment schedule",
+    Reminder: "reminder", JobRequest: "run-now request",
 }
 #: Plan rows that a rebuild replaces: an instalment that has received nothing is deleted and a
 #: new one takes its number; the trail keeps what it was. Money records are never deleted.
@@ -130,7 +147,8 @@ def _shown(key: str, value):
 def _entry(actor: Actor, reason: str, action: str, obj, before: dict | None, after: dict) -> dict:
     return {
         "at": datetime.now(UTC), "user_id": actor.user_id, "actor": actor.name, "address": actor.address,
-        "action": action, "record_type": AUDITED[type(obj)], "record_id": obj.id,
+        "action": action, "record_type": AUDITED[type(obj)],
+        "record_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
         "before": None if before is None else json.dumps(before, sort_keys=True, ensure_ascii=False),
         "after": json.dumps(after, sort_keys=True, ensure_ascii=False), "reason": reason,
     }

@@ -14,9 +14,21 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 
 from tracker.core.models import JobRun, JobSchedule, as_utc, utcnow
 from tracker.jobs import JOBS, Job, runs, ticks
-from tracker.web import session
+from tracker.web import history, session
 from tracker.web.access import ADMINS, allow
 from tracker.web.api import bp as api
+from tracker.web.history import Column
+
+#: How a "Run now" request reads in the audit trail.
+HISTORY = {
+    "run-now request": {
+        "job": Column("Job"),
+        "requested_at": Column("Requested", history.moment),
+        "claimed_at": Column("Taken by the scheduler", history.moment),
+        "claimed_by": Column("Scheduler process"),
+        "run_id": Column("Run", history.number),
+    },
+}
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin", template_folder="templates")
 

@@ -4,6 +4,11 @@ SQLite uses its online backup API, which copies a consistent snapshot including 
 still in the write-ahead log, while the app keeps running. PostgreSQL uses ``pg_dump``
 (custom format) and ``pg_restore``. A restore goes only into an empty database, so it can
 never overwrite records; a restored copy gives the same figures.
+
+A backup file is created 0600 before anything is written to it. A restore creates the tables,
+so it runs as the schema's owner (TRACKER_MIGRATE_DATABASE_URL); privileges are neither
+dumped nor restored, because roles belong to a server, not to a backup: after a restore on
+PostgreSQL, ``init-db --app-role NAME`` gives the app's role its privileges again.
 """
 from __future__ import annotations
 
@@ -16,6 +21,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, inspect, text
+
+from tracker.core import files
+from tracker.maintenance.commands import owner_engine
 
 
 def _engine() -> Engine:
@@ -55,9 +63,19 @@ def _holds_records(engine: Engine) -> bool:
 @with_appcontext
 def backup(path: Path):
     """Write a consistent copy of the database to PATH."""
-    if path.exists():
-        raise click.ClickException(f"{path} exists; choose a new file name so no backup is overwritten.")
-    engine = _engine()
+    try:
+        files.create_private(path)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; choose a new file name so no backup is overwritten.") from None
+    try:
+        _write_backup(_engine(), path)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no empty or half-written file left to be taken for a backup
+        raise
+    click.echo(f"Backup written to {path}.")
+
+
+def _write_backup(engine: Engine, path: Path) -> None:
     if engine.dialect.name == "sqlite":
         source = engine.raw_connection()
         try:
@@ -66,24 +84,27 @@ def backup(path: Path):
         finally:
             source.close()
     else:
-        _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", _libpq_url(engine)])
-    click.echo(f"Backup written to {path}.")
+        _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={path}",
+              _libpq_url(engine)])
 
 
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore(path: Path):
-    """Load the backup at PATH into this (empty) database."""
-    engine = _engine()
-    if _holds_records(engine):
-        raise click.ClickException("This database already holds records; restore into an empty database.")
-    if engine.dialect.name == "sqlite":
-        _restore_sqlite(engine, path)
-    else:
-        _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              f"--dbname={_libpq_url(engine)}", str(path)])
-    engine.dispose()
+    """Load the backup at PATH into this (empty) database, as the schema's owner."""
+    engine = owner_engine()
+    try:
+        if _holds_records(engine):
+            raise click.ClickException("This database already holds records; restore into an empty database.")
+        if engine.dialect.name == "sqlite":
+            _restore_sqlite(engine, path)
+        else:
+            _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                  "--single-transaction", f"--dbname={_libpq_url(engine)}", str(path)])
+    finally:
+        engine.dispose()
+    _engine().dispose()  # the app's connections saw the empty database
     click.echo(f"Restored {path}.")
 
 

@@ -77,6 +77,25 @@ class WriteOffForm(Creating, Versioned, Form):
 #: How the history of instalments and write-offs reads (``tracker.web.history``), named as on
 #: the schedule page and the write-off form.
 HISTORY = {
+    "payment schedule": {
+        "contribution_id": Column("Contribution", history.contribution),
+        "frequency": Column(label(ScheduleForm.frequency), history.word),
+        "instalment_count": Column(label(ScheduleForm.count), history.number),
+        "first_due_date": Column(label(ScheduleForm.first_due_date)),
+    },
+    "reminder": {
+        "contribution_id": Column("Contribution", history.contribution),
+        "instalment_id": Column("Instalment", history.number),
+        "donor_id": Column("Donor", history.donor),
+        "kind": Column("Kind", history.word),
+        "due_date": Column("Due date"),
+        "amount_due_minor": Column("Amount due", history.amount),
+        "currency": Column("Currency"),
+        "subject": Column("Subject"),
+        "body": Column("Letter"),
+        "sent_at": Column("Sent on", history.moment),
+        "sent_via": Column("Sent by", history.word),
+    },
     "instalment": {
         "contribution_id": Column("Contribution", history.contribution),
         "number": Column("Instalment", history.number),

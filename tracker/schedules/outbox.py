@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.core import db, money
@@ -113,13 +113,18 @@ def _reminder(instalment: Instalment, contribution: Contribution, donor: Donor, 
     )
 
 
-def mark_sent(session: Session, reminder: Reminder, via: SentVia, now: datetime) -> bool:
-    """Mark ``reminder`` sent; False when it already was (by someone else or by e-mail)."""
-    marked = session.execute(
-        update(Reminder).where(Reminder.id == reminder.id, Reminder.sent_at.is_(None))
-        .values(sent_at=now, sent_via=via.value)
-    )
-    return marked.rowcount == 1
+def mark_sent(session: Session, reminder_id: int, via: SentVia, now: datetime) -> bool:
+    """Mark the reminder sent; False when it already was (by someone else or by e-mail).
+
+    Read again under a row lock (SQLite: the write transaction's lock), so of two people marking
+    it at once only one does, and changed through the ORM, so the audit trail records who did.
+    """
+    reminder = session.get(Reminder, reminder_id, with_for_update=True, populate_existing=True)
+    if reminder.sent_at is not None:
+        return False
+    reminder.sent_at, reminder.sent_via = now, via.value
+    session.flush()
+    return True
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,7 @@ def send_unsent(smtp_settings: SmtpSettings | None, now: datetime) -> str:
         for reminder_id, subject, body in unsent:
             smtp.send_message(_message(smtp_settings, subject, body))
             with db.writing() as session:
-                session.execute(update(Reminder).where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
-                                .values(sent_at=now, sent_via=SentVia.EMAIL.value))
+                mark_sent(session, reminder_id, SentVia.EMAIL, now)
     return f"{len(unsent)} reminder(s) e-mailed to {smtp_settings.recipient}."
 
 

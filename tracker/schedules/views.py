@@ -146,10 +146,9 @@ def index():
 @reminders.post("/<int:reminder_id>/sent")
 @allow(EDITORS)
 def mark_sent(reminder_id: int):
-    reminder = session().get(Reminder, reminder_id)
-    if reminder is None:
+    if session().get(Reminder, reminder_id) is None:
         abort(404, description=f"There is no reminder number {reminder_id}.")
-    if outbox.mark_sent(session(), reminder, SentVia.BY_HAND, utcnow()):
+    if outbox.mark_sent(session(), reminder_id, SentVia.BY_HAND, utcnow()):
         session().commit()
         flash(f"Reminder {reminder_id} marked sent.", "success")
     else:
