@@ -17,6 +17,7 @@ from tracker.jobs import JOBS, Job, runs, ticks
 from tracker.web import session
 from tracker.web.access import ADMINS, allow
 from tracker.web.api import bp as api
+from tracker.web.params import number_argument
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -106,7 +107,5 @@ def job_runs():
     job = request.args.get("job")
     if job is not None and job not in JOBS:
         abort(400, description=f"Unknown job {job!r}; the jobs are {', '.join(JOBS)}.")
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_RUNS:
-        abort(400, description=f"The limit must be a whole number from 1 to {MAX_RUNS}.")
-    return jsonify([run_json(run) for run in runs.recent_runs(session(), job, int(limit))])
+    limit = number_argument("limit", "The limit", default=100, highest=MAX_RUNS)
+    return jsonify([run_json(run) for run in runs.recent_runs(session(), job, limit)])

@@ -13,7 +13,7 @@ from tracker.web.access import EDITORS, STAFF, allow
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
 
-bp = Blueprint("schedules", __name__, url_prefix="/contributions/<int:contribution_id>",
+bp = Blueprint("schedules", __name__, url_prefix="/contributions/<id:contribution_id>",
                template_folder="templates")
 reminders = Blueprint("outbox", __name__, url_prefix="/reminders", template_folder="templates")
 
@@ -139,7 +139,7 @@ def index():
     )
 
 
-@reminders.post("/<int:reminder_id>/sent")
+@reminders.post("/<id:reminder_id>/sent")
 @allow(EDITORS)
 def mark_sent(reminder_id: int):
     reminder = session().get(Reminder, reminder_id)
