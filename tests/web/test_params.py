@@ -61,7 +61,8 @@ def test_a_page_past_the_end_still_shows_the_last_page(client, world):
 def test_the_job_history_refuses_a_malformed_limit_in_json(client_as, limit):
     response = client_as("admin").get(f"/api/v1/jobs/runs?limit={limit}")
     assert response.status_code == 400 and response.is_json
-    assert response.json["message"] == "The limit must be a whole number from 1 to 1,000, written with the digits 0 to 9."
+    assert response.json["message"] == ("The limit must be a whole number from 1 to 1,000, "
+                                        "written with the digits 0 to 9.")
 
 
 @pytest.mark.parametrize("donor", ["²", "١", "99999999999999999999", "3000000000", "-1", " 1"])
