@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from tests import factories
@@ -13,6 +14,7 @@ from tests.pages import form_posting_to
 from tests.web.test_contributions import error_beside
 from tests.web.test_errors import main_of
 from tracker.core.models import Contribution, Donor, Payment
+from tracker.web.forms import Form
 
 GAP = "KHM-X"
 
@@ -249,3 +251,13 @@ def test_signing_in_follows_a_path_on_this_site(anonymous, client):
 
 def _query(**args) -> str:
     return urlencode(args)
+
+
+def _subclasses(cls) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+def test_every_form_of_the_tracker_refuses_control_characters(app):
+    """The check is in the base form: a form built on FlaskForm directly would let NUL through."""
+    forms = {form for form in _subclasses(FlaskForm) if form.__module__.startswith("tracker.")}
+    assert len(forms) > 10 and all(issubclass(form, Form) for form in forms), forms

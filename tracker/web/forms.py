@@ -119,7 +119,7 @@ class WholeNumberField(IntegerField):
 
     def _refusal(self, text: str) -> str:
         if not _SIGNED_DIGITS.fullmatch(text):
-            return "Not a valid integer value: enter a whole number with the digits 0 to 9."
+            return "Not a valid integer value. Write a whole number with the digits 0 to 9."
         if text.startswith("-") or whole_number(text, highest=self.lowest) is not None:
             return f"The number must be at least {self.lowest:,}."
         return f"The number must be at most {self.highest:,}."
