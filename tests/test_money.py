@@ -46,6 +46,9 @@ def test_parse_amount_accepts_plain_numbers(text, code, expected):
     ("12345678901234.56", "USD", "more than 15 digits"),
     ("1,00", "USD", "digits"),
     ("$100", "USD", "digits"),
+    ("9" * 5000, "USD", "more than 15 digits"),  # beyond the digits int() turns into text
+    ("١٠٠", "USD", "digits"),  # digits of another script are refused, not read as 100
+    ("1٠.5", "USD", "digits"),
 ])
 def test_parse_amount_refuses_with_a_reason(text, code, message):
     with pytest.raises(money.MoneyError, match=message):

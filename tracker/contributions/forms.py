@@ -21,6 +21,7 @@ from tracker.web.forms import (
     date_field,
     duplicate_field,
     options,
+    picked_record,
 )
 from tracker.web.history import Column, label
 
@@ -28,7 +29,8 @@ RECORDABLE = options((s.value, s.value.capitalize()) for s in ContributionStatus
 
 
 class ContributionForm(CurrencyAmountMixin, Form):
-    donor_id = SelectField("Donor", choices=[], validate_choice=False)
+    donor_id = SelectField("Donor", choices=[], validate_choice=False,
+                           validators=[picked_record("Pick a donor from the list.")])
     new_donor = StringField("New donor's name", validators=[Limit(200)])
     donor_type = SelectField("New donor's type", choices=options((t.value, t.value.capitalize()) for t in DonorType))
     donor_country = SelectField("New donor's country", choices=[SelectChoice("", "—"), *COUNTRIES],
@@ -50,8 +52,6 @@ class ContributionForm(CurrencyAmountMixin, Form):
     def validate_donor_id(self, field):
         if not field.data and not (self.new_donor.data or "").strip():
             raise ValidationError("Pick a donor, or type the name of a new one.")
-        if field.data and not field.data.isdigit():
-            raise ValidationError("Pick a donor from the list.")
 
 
 class NewContributionForm(Creating, ContributionForm):

@@ -72,7 +72,7 @@ def index():
                            page=page)
 
 
-@bp.get("/contributions/<int:contribution_id>")
+@bp.get("/contributions/<id:contribution_id>")
 @allow(SIGNED_IN)
 def show(contribution_id: int):
     """One contribution with its payments and, for staff, its history."""
@@ -134,7 +134,7 @@ def new(code: str):
     return _contribution_page(save, gap=gap, contribution=None)
 
 
-@bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
+@bp.route("/contributions/<id:contribution_id>/edit", methods=["GET", "POST"])
 @allow(EDITORS)
 def edit(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
@@ -149,7 +149,7 @@ def edit(contribution_id: int):
     return _contribution_page(save, gap=contribution.gap, contribution=contribution)
 
 
-@bp.route("/contributions/<int:contribution_id>/cancel", methods=["GET", "POST"])
+@bp.route("/contributions/<id:contribution_id>/cancel", methods=["GET", "POST"])
 @allow(EDITORS)
 def cancel(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
@@ -173,7 +173,7 @@ def _payment_entry(form: PaymentForm) -> payments.PaymentInput:
     )
 
 
-@bp.route("/contributions/<int:contribution_id>/payments/new", methods=["GET", "POST"])
+@bp.route("/contributions/<id:contribution_id>/payments/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new_payment(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
@@ -210,7 +210,7 @@ def _edit_payment_form(payment: Payment, **kwargs) -> EditPaymentForm:
     }, **kwargs)
 
 
-@bp.route("/payments/<int:payment_id>/edit", methods=["GET", "POST"])
+@bp.route("/payments/<id:payment_id>/edit", methods=["GET", "POST"])
 @allow(EDITORS)
 def edit_payment(payment_id: int):
     payment = payment_or_404(payment_id)
@@ -226,7 +226,7 @@ def edit_payment(payment_id: int):
     return save.page("contributions/payment_form.html", contribution=contribution, payment=payment)
 
 
-@bp.route("/payments/<int:payment_id>/void", methods=["GET", "POST"])
+@bp.route("/payments/<id:payment_id>/void", methods=["GET", "POST"])
 @allow(EDITORS)
 def void_payment(payment_id: int):
     payment = payment_or_404(payment_id)

@@ -39,7 +39,9 @@ RATE_FLOOR = Decimal("0.0001")
 #: US$ 100 billion, far above any single aid flow. At it, a SUM of 922,000 records still fits
 #: the 64-bit integers both databases add up exactly (SQLite raises "integer overflow" beyond).
 MAX_USD_CENTS = 10**13
-_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
+#: An amount or rate as typed, in the ASCII digits: ``\d`` would take every script's digits, which
+#: Decimal reads ('١٠٠' is 100), and the web refuses them everywhere (``tracker.web.params``).
+_NUMBER = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?$")
 CENT = Decimal("0.01")
 
 
@@ -96,8 +98,9 @@ def _parse_number(text: str | None, what: str) -> Decimal:
 
 
 def _integer_digits(value: Decimal) -> int:
-    """Digits before the decimal point, leading zeros excluded."""
-    return len(str(int(value))) if value >= 1 else 0
+    """Digits before the decimal point, leading zeros excluded (counted, not printed: a value
+    of thousands of digits is beyond what int() turns into text)."""
+    return value.adjusted() + 1 if value >= 1 else 0
 
 
 def _places(value: Decimal) -> int:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from tracker.core.models import DonorType
 from tracker.web import history
-from tracker.web.forms import COUNTRIES, MAX_ID, STALE_FORM, Form, Versioned, options
+from tracker.web.forms import COUNTRIES, STALE_FORM, Form, Versioned, WholeNumber, options, picked_record
 from tracker.web.history import Column, label
 
 
@@ -25,19 +25,16 @@ class MergeForm(Form):
     step two, the confirmation, posts it again with both donors' versions and ``confirmed``."""
 
     into = SelectField("Merge into", choices=[], validate_choice=False,
-                       validators=[InputRequired("Pick the donor to merge into.")])
-    version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$", message=STALE_FORM)])
-    into_version = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$", message=STALE_FORM)])
+                       validators=[InputRequired("Pick the donor to merge into."),
+                                   picked_record("Pick a donor from the list.")])
+    version = HiddenField(validators=[Optional(), WholeNumber(STALE_FORM)])
+    into_version = HiddenField(validators=[Optional(), WholeNumber(STALE_FORM)])
     confirmed = HiddenField(validators=[Optional()])
 
     def validate_confirmed(self, field):
         """The confirmation carries both donors' versions as the page showed them; never filled in."""
         if field.data and not (self.version.data and self.into_version.data):
             raise ValidationError(STALE_FORM)
-
-    def validate_into(self, field):
-        if not field.data.isdigit() or int(field.data) > MAX_ID:
-            raise ValidationError("Pick a donor from the list.")
 
 
 #: How a donor's history reads (``tracker.web.history``): its columns named as on these forms.

@@ -16,16 +16,13 @@ from tracker.donors import rules
 from tracker.donors.forms import HISTORY, DonorForm, MergeForm
 from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
-from tracker.web.forms import MAX_ID, options
+from tracker.web.forms import options
 from tracker.web.history import trail
 from tracker.web.listing import requested_search, requested_sort
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save, render_form
 
 bp = Blueprint("donors", __name__, url_prefix="/donors", template_folder="templates")
-
-#: A donor's number in a URL; a larger one than the column holds names no donor (404, not an error).
-DONOR_ID = f"<int(max={MAX_ID}):donor_id>"
 
 
 def donor_or_404(donor_id: int) -> Donor:
@@ -45,7 +42,7 @@ def index():
     return render_template("donors/donors.html", donors=lines, search=search, sorted_by=sorted_by, page=page)
 
 
-@bp.get(f"/{DONOR_ID}")
+@bp.get("/<id:donor_id>")
 @allow(SIGNED_IN)
 def show(donor_id: int):
     """The donor's figures, contributions and payments. A merged donor's page (an old link, a
@@ -78,7 +75,7 @@ def _entry(form: DonorForm) -> rules.DonorInput:
     return rules.DonorInput(name=form.name.data, type=form.type.data, country=form.country.data or None)
 
 
-@bp.route(f"/{DONOR_ID}/edit", methods=["GET", "POST"])
+@bp.route("/<id:donor_id>/edit", methods=["GET", "POST"])
 @allow(EDITORS)
 def edit(donor_id: int):
     donor = donor_or_404(donor_id)
@@ -111,7 +108,7 @@ def _confirmation(form: MergeForm, donor: Donor, target: Donor | None):
     return render_form("donors/merge_form.html", form, donor=donor, plan=plan)
 
 
-@bp.route(f"/{DONOR_ID}/merge", methods=["GET", "POST"])
+@bp.route("/<id:donor_id>/merge", methods=["GET", "POST"])
 @allow(EDITORS)
 def merge(donor_id: int):
     """Merge this donor into the one picked: pick, confirm what moves, then merge.

@@ -12,7 +12,9 @@ from tracker.donors import rules as donors
 from tracker.exports.rows import ReportFilters
 from tracker.gaps.rules import get_gap
 from tracker.web import session
-from tracker.web.forms import MAX_ID, Form, date_field, options
+from tracker.web.forms import Form, date_field, options, picked_record
+
+PICK_DONOR = "Pick a donor from the list."
 
 
 class ReportFiltersForm(Form):
@@ -22,7 +24,7 @@ class ReportFiltersForm(Form):
         csrf = False
 
     gap = SelectField("Funding gap", choices=[], validate_choice=False)
-    donor = SelectField("Donor", choices=[], validate_choice=False)
+    donor = SelectField("Donor", choices=[], validate_choice=False, validators=[picked_record(PICK_DONOR)])
     status = SelectField("Contribution status", validate_choice=False, choices=options(
         [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
     date_from = date_field("From")
@@ -39,10 +41,8 @@ class ReportFiltersForm(Form):
             raise ValidationError(f"There is no funding gap with the code {field.data}.")
 
     def validate_donor(self, field):
-        if not field.data:
-            return
-        if not field.data.isdigit() or int(field.data) > MAX_ID or session().get(Donor, int(field.data)) is None:
-            raise ValidationError("Pick a donor from the list.")
+        if field.data and session().get(Donor, int(field.data)) is None:
+            raise ValidationError(PICK_DONOR)
 
     def validate_status(self, field):
         if field.data and field.data not in {s.value for s in ContributionStatus}:

@@ -12,7 +12,6 @@ from tracker.exports.forms import ReportFiltersForm
 from tracker.web import session
 from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.downloads import send_workbook
-from tracker.web.forms import MAX_ID
 from tracker.web.saving import render_form
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -68,7 +67,7 @@ def contributions():
                          _file_name("contributions", filters))
 
 
-@bp.get(f"/donors/<int(max={MAX_ID}):donor_id>/statement.xlsx")
+@bp.get("/donors/<id:donor_id>/statement.xlsx")
 @allow(SIGNED_IN)
 def statement(donor_id: int):
     require_own_donor(donor_id)

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
 
 from tracker.core import money
 from tracker.core.models import GapStatus
 from tracker.web import history
-from tracker.web.forms import COUNTRIES, Creating, Form, Limit, Versioned, date_field, options
+from tracker.web.forms import COUNTRIES, Creating, Form, Limit, Versioned, WholeNumberField, date_field, options
 from tracker.web.history import Column, label
+from tracker.web.params import MAX_BIG
 
 
 class GapForm(Form):
@@ -20,7 +21,7 @@ class GapForm(Form):
     programme = StringField("Programme", validators=[InputRequired("Enter the programme."), Limit(200)])
     description = TextAreaField("Description", validators=[Limit(10000)])
     requirement = StringField("Requirement (US$)")
-    impact_count = IntegerField("Impact target", validators=[Optional(), NumberRange(min=0)])
+    impact_count = WholeNumberField("Impact target", validators=[Optional()], highest=MAX_BIG)
     impact_unit = StringField("Impact unit (e.g. workers)", validators=[Limit(60)])
     impact_indicator = TextAreaField("Impact indicator", validators=[Limit(2000)])
     period_start = date_field("Period start")

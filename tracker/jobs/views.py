@@ -18,6 +18,7 @@ from tracker.web import history, session
 from tracker.web.access import ADMINS, allow
 from tracker.web.api import bp as api
 from tracker.web.history import Column
+from tracker.web.params import number_argument
 
 #: How a "Run now" request reads in the audit trail.
 HISTORY = {
@@ -118,7 +119,5 @@ def job_runs():
     job = request.args.get("job")
     if job is not None and job not in JOBS:
         abort(400, description=f"Unknown job {job!r}; the jobs are {', '.join(JOBS)}.")
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_RUNS:
-        abort(400, description=f"The limit must be a whole number from 1 to {MAX_RUNS}.")
-    return jsonify([run_json(run) for run in runs.recent_runs(session(), job, int(limit))])
+    limit = number_argument("limit", "The limit", default=100, highest=MAX_RUNS)
+    return jsonify([run_json(run) for run in runs.recent_runs(session(), job, limit)])

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from tracker.core import money
 from tracker.schedules import instalments
 from tracker.web import history
-from tracker.web.forms import DATE_MESSAGE, Creating, Form, Limit, Versioned, date_field, options
+from tracker.web.forms import DATE_MESSAGE, Creating, Form, Limit, Versioned, WholeNumberField, date_field, options
 from tracker.web.history import Column, label
 
 FREQUENCIES = options((f.value, f.value.capitalize()) for f in instalments.GENERATED)
@@ -20,7 +20,7 @@ _TYPED_LINE = re.compile(r"^(\S+)\s+(\S+)$")
 class ScheduleForm(Creating, Versioned, Form):
     """Instalments generated from a number, a frequency and a first due date."""
 
-    count = IntegerField("Number of instalments", validators=[
+    count = WholeNumberField("Number of instalments", validators=[
         InputRequired("Enter the number of instalments."),
         NumberRange(min=1, max=instalments.MAX_INSTALMENTS,
                     message=f"Choose from 1 to {instalments.MAX_INSTALMENTS} instalments.")])

@@ -14,7 +14,7 @@ from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, require_own_don
 from tracker.web.paging import requested_page
 from tracker.web.saving import Save
 
-bp = Blueprint("schedules", __name__, url_prefix="/contributions/<int:contribution_id>",
+bp = Blueprint("schedules", __name__, url_prefix="/contributions/<id:contribution_id>",
                template_folder="templates")
 reminders = Blueprint("outbox", __name__, url_prefix="/reminders", template_folder="templates")
 
@@ -143,7 +143,7 @@ def index():
     )
 
 
-@reminders.post("/<int:reminder_id>/sent")
+@reminders.post("/<id:reminder_id>/sent")
 @allow(EDITORS)
 def mark_sent(reminder_id: int):
     if session().get(Reminder, reminder_id) is None:

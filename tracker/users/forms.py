@@ -1,12 +1,12 @@
 """The forms of signing in, changing one's password, and narrowing the audit trail."""
 from __future__ import annotations
 
-from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from tracker.core import audit
 from tracker.web import history
-from tracker.web.forms import Form, Limit, date_field, options
+from tracker.web.forms import Form, Limit, WholeNumberField, date_field, options
 from tracker.web.history import Column, label
 
 
@@ -31,7 +31,7 @@ class AuditFilterForm(Form):
 
     record_type = SelectField("Record", choices=options([("", "All records"),
                                                          *((t, t.capitalize()) for t in audit.AUDITED.values())]))
-    record_id = IntegerField("Record number", validators=[Optional(), NumberRange(min=1)])
+    record_id = WholeNumberField("Record number", validators=[Optional()], lowest=1)
     actor = StringField("Changed by (email)", validators=[Optional()])
     since = date_field("From")
     until = date_field("To")

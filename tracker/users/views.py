@@ -23,6 +23,7 @@ from tracker.web import session
 from tracker.web.access import ADMINS, PUBLIC, SIGNED_IN, allow
 from tracker.web.history import trail
 from tracker.web.paging import requested_page
+from tracker.web.params import control_character
 from tracker.web.saving import Save, render_form
 from tracker.web.signin import end_session, start_session
 
@@ -36,8 +37,12 @@ EVERY_RECORD = {**GAPS, **DONORS, **CONTRIBUTIONS, **SCHEDULES, **USERS, **JOBS}
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would make the sign-in page a phishing aid."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only a path on this site, as a browser reads it: an open redirect would make the sign-in
+    page a phishing aid. Browsers take ``/\\host`` for ``//host`` and drop TAB, CR and LF from an
+    address (``/<TAB>/host``), and a CR LF would split the Location header, so a backslash or a
+    control character anywhere sends the person to the dashboard instead."""
+    if (target and target.startswith("/") and "\\" not in target and not target.startswith("//")
+            and control_character(target) is None and not urlsplit(target).netloc):
         return target
     return url_for("dashboard.index")
 

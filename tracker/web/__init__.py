@@ -43,8 +43,9 @@ def _close_session(_exc: BaseException | None) -> None:
 def init_app(app: Flask) -> None:
     """Install what every request passes through; the domains' blueprints are registered by
     the app factory."""
-    from tracker.web import errors, filters, headers, signin
+    from tracker.web import errors, filters, headers, params, signin
 
+    params.init_app(app)  # first: the id converter before any route, the control-character check before sign-in
     csrf.init_app(app)
     signin.init_app(app)
     headers.init_app(app)

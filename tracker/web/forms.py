@@ -2,19 +2,21 @@
 service modules, whose ``InvalidInput`` errors come back here beside the right field."""
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from tracker.core import countries, money
 from tracker.core.errors import InvalidInput
+from tracker.web.params import MAX_ID, control_character, whole_number
 
 DATE_MESSAGE = "Enter the date as YYYY-MM-DD."
-#: Largest record number a column can hold (PostgreSQL INTEGER); a larger one names no record.
-MAX_ID = 2**31 - 1
+_SIGNED_DIGITS = re.compile("-?[0-9]+")
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -29,16 +31,30 @@ CURRENCY_CHOICES = options((c.code, f"{c.code} — {c.name}") for c in money.CUR
 class Form(FlaskForm):
     """A form that can also show the errors the services raise.
 
-    Hidden fields (the version, the one-time key) have no place on the page for a message, so
-    what is wrong with them is said for the form as a whole.
+    Before any validator runs (some look records up), every field is checked for control
+    characters (see ``tracker.web.params``); a field holding one is refused beside it and
+    nothing else is checked, so no such value reaches the database. Hidden fields (the
+    version, the one-time key) have no place on the page for a message, so what is wrong with
+    them is said for the form as a whole.
     """
 
     def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
+        valid = self._without_control_characters() and super().validate(extra_validators)
         for field in self:
             if isinstance(field, HiddenField) and field.errors:
                 self.form_errors.extend(field.errors)
         return valid
+
+    def _without_control_characters(self) -> bool:
+        clean = True
+        for field in self:
+            code = next(filter(None, (control_character(text, multi_line=isinstance(field, TextAreaField))
+                                      for text in _sent_text(field))), None)
+            if code:
+                field.errors = [f"Remove the control character ({code}) from “{field.label.text}”: it is invisible "
+                                "and cannot be stored."]
+                clean = False
+        return clean
 
     def add_error(self, error: InvalidInput) -> None:
         field = getattr(self, error.field, None) if error.field else None
@@ -53,6 +69,60 @@ class Form(FlaskForm):
             return parse(getattr(self, field).data, *args)
         except money.MoneyError as error:
             raise ValidationError(str(error)) from None
+
+
+def _sent_text(field) -> list[str]:
+    """What the request sent for ``field``: its values, or the names of its files."""
+    sent = []
+    for value in field.raw_data or ():
+        if isinstance(value, FileStorage):
+            sent.append(value.filename or "")
+        elif isinstance(value, str):
+            sent.append(value)
+    return sent
+
+
+class WholeNumber:
+    """A value, when one is sent, that is a whole number from ``lowest`` to ``highest`` in the
+    digits 0 to 9 (``tracker.web.params``): a version, or a record picked from a select. It stops
+    the field's checks, so later ones (which may look the record up) can take it as a number."""
+
+    def __init__(self, message: str, lowest: int = 0, highest: int = MAX_ID):
+        self.message, self.lowest, self.highest = message, lowest, highest
+
+    def __call__(self, form, field):
+        if field.data and whole_number(field.data, self.lowest, self.highest) is None:
+            raise StopValidation(self.message)
+
+
+def picked_record(message: str) -> WholeNumber:
+    """The value of a select of records (a donor …), when one is picked: a record number."""
+    return WholeNumber(message, lowest=1)
+
+
+class WholeNumberField(IntegerField):
+    """A number typed in the digits 0 to 9 (spaces around it aside), from ``lowest`` to
+    ``highest`` — its column's range; WTForms' IntegerField takes ``١٢``, ``+1`` and ``1_0``
+    and any size."""
+
+    def __init__(self, label=None, validators=None, lowest: int = 0, highest: int = MAX_ID, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.lowest, self.highest = lowest, highest
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        self.data = whole_number(text, self.lowest, self.highest)
+        if self.data is None:
+            raise ValueError(self._refusal(text))
+
+    def _refusal(self, text: str) -> str:
+        if not _SIGNED_DIGITS.fullmatch(text):
+            return "Not a valid integer value. Write a whole number with the digits 0 to 9."
+        if text.startswith("-") or whole_number(text, highest=self.lowest) is not None:
+            return f"The number must be at least {self.lowest:,}."
+        return f"The number must be at most {self.highest:,}."
 
 
 class Limit(Length):
@@ -85,7 +155,7 @@ def version_field() -> HiddenField:
     Required in the post itself: a form built with ``obj=`` would otherwise take a missing
     version from the database row, and a stale form would overwrite what others saved.
     """
-    return HiddenField(validators=[InputRequired(STALE_FORM), Regexp(r"^[0-9]{1,9}$", message=STALE_FORM)])
+    return HiddenField(validators=[InputRequired(STALE_FORM), WholeNumber(STALE_FORM)])
 
 
 def original_field() -> HiddenField:

@@ -1,9 +1,11 @@
-"""Pagination of long tables, with a clear 400 for a malformed page number."""
+"""Pagination of long tables, with a clear 400 for a malformed page number (``tracker.web.params``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, request, url_for
+from flask import current_app, request, url_for
+
+from tracker.web.params import number_argument
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,8 @@ class Page:
 
 def requested_page(total: int) -> Page:
     """The page asked for by ``?page=N``; past the end shows the last page."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400, description="The page number must be a whole number from 1.")
     size = current_app.config["PAGE_SIZE"]
-    page = Page(int(raw), size, total)
+    page = Page(number_argument("page", "The page number", default=1), size, total)
     return page if page.number <= page.pages else Page(page.pages, size, total)
 
 

@@ -14,6 +14,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from tracker.core import db
 from tracker.core.models import User
 from tracker.web import access
+from tracker.web.params import whole_number
 
 login_manager = LoginManager()
 
@@ -46,12 +47,13 @@ class SignedIn:
 
 @login_manager.user_loader
 def load_user(token: str) -> SignedIn | None:
-    user_id, _, epoch = token.partition(":")
-    if not (user_id.isdigit() and epoch.isdigit()):
+    user_text, _, epoch_text = token.partition(":")
+    user_id, epoch = whole_number(user_text), whole_number(epoch_text)
+    if user_id is None or epoch is None:
         return None
     with db.new_session() as found_in:
-        user = found_in.get(User, int(user_id))
-        if user is None or not user.active or user.session_epoch != int(epoch):
+        user = found_in.get(User, user_id)
+        if user is None or not user.active or user.session_epoch != epoch:
             return None
         return SignedIn.of(user)
 
