@@ -8,7 +8,7 @@ deferred so pages never queue behind each other (WAL lets readers run beside the
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 WRITE = "tracker_write"
 
 SessionFactory = sessionmaker(expire_on_commit=False)
+#: Values bound per IN list by the queries that look many records up at once: far within the
+#: limits of SQLite (32,766 bound values) and PostgreSQL (65,535).
+IN_CHUNK = 500
 
 
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15_000) -> Engine:
@@ -86,3 +89,9 @@ def writing(actor=None) -> Iterator[Session]:
     with new_session(write=True, actor=actor) as session:
         yield session
         session.commit()
+
+
+def in_chunks(values: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
+    """``values`` in slices of at most ``size``, one IN list each (see ``IN_CHUNK``)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -16,11 +16,19 @@ from tracker.core.errors import InvalidInput
 
 def too_long(obj) -> InvalidInput | None:
     """The first text attribute of ``obj`` longer than its column allows, as an error."""
-    mapper = inspect(obj).mapper
-    for attribute in mapper.column_attrs:
+    return _first_too_long(type(obj), lambda key: getattr(obj, key, None))
+
+
+def too_long_row(model: type, row: dict) -> InvalidInput | None:
+    """The same for ``row``, the values of a ``model`` row about to be inserted in bulk (no flush checks it)."""
+    return _first_too_long(model, row.get)
+
+
+def _first_too_long(model: type, value_of) -> InvalidInput | None:
+    for attribute in inspect(model).column_attrs:
         column = attribute.columns[0]
         limit = getattr(column.type, "length", None)
-        value = getattr(obj, attribute.key, None)
+        value = value_of(attribute.key)
         if isinstance(column.type, String) and limit and isinstance(value, str) and len(value) > limit:
             return InvalidInput(attribute.key, f"At most {limit:,} characters are allowed here ({len(value):,} given).")
     return None
