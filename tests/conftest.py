@@ -104,12 +104,19 @@ def _truncate_all(url: str) -> None:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app_settings() -> dict:
+    """Settings on top of the tests' own; a module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_settings):
     app = create_app({
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "TRACKER_SEED": "",
+        **app_settings,
     })
     app.instance_path = str(tmp_path)
     yield app

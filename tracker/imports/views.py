@@ -143,9 +143,16 @@ def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
     if importing and result.complete:
         flash(f"{result.imported} contribution(s) imported.", "success")
         return redirect(url_for("imports.done", token=kept.token))
-    mapping.remember(session(), table.headers, chosen.columns)  # a preview, or an import refused for its problems
-    session().commit()
+    _remember(table, chosen)  # a preview, or an import refused for its problems
     return _page(form, kept, table, 400 if importing else 200, result, refused=importing)
+
+
+def _remember(table, chosen: mapping.Mapping) -> None:
+    """Keep the columns chosen for the next file with these headers: a short write of its own,
+    and none at all when they are kept already (a preview then writes nothing)."""
+    if not mapping.is_remembered(reading(), table.headers, chosen.columns):
+        mapping.remember(session(), table.headers, chosen.columns)
+        session().commit()
 
 
 def _already_imported(token: str):

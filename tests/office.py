@@ -1,0 +1,95 @@
+"""People using a served app at the same time, through its real pages and over HTTP: editors
+saving contributions, an officer importing a file. For the test of saves made during an import
+(tests/web/test_import_jobs.py) and for the import benchmark (tests/benchmarks/bench_imports.py).
+
+Every loop here is bounded in count; a request that gets no answer gives up after ``TIMEOUT``.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import requests
+
+from tests import factories
+from tests.conftest import CSRF, hidden_fields
+
+#: Seconds a request may go unanswered before it counts as failed.
+TIMEOUT = 60
+
+
+def signed_in(base: str, email: str) -> requests.Session:
+    """A browser of its own, signed in through the real form (``factories.PASSWORD``)."""
+    browser = requests.Session()
+    token = CSRF.search(browser.get(f"{base}/login", timeout=TIMEOUT).text).group(1)
+    answer = browser.post(f"{base}/login", data={"email": email, "password": factories.PASSWORD, "csrf_token": token},
+                          allow_redirects=False, timeout=TIMEOUT)
+    if answer.status_code != 302:
+        raise AssertionError(f"signing in answered {answer.status_code}: {answer.text[:500]}")
+    return browser
+
+
+@dataclass
+class Saves:
+    """What one editor posted: each reference with the status the form answered (302 when saved)."""
+
+    answers: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[tuple[str, int]]:
+        return [(reference, status) for reference, status in self.answers if status != 302]
+
+    @property
+    def saved(self) -> list[str]:
+        return [reference for reference, status in self.answers if status == 302]
+
+
+def keep_saving(base: str, email: str, gap: str, editor: int, started: threading.Barrier | None,
+                until: threading.Event, at_least: int, at_most: int) -> Saves:
+    """Save contributions through the form of ``gap``, one after another, at least ``at_least``
+    and then until ``until`` is set, never more than ``at_most``. ``started`` is passed once
+    the first save is answered, so that what the caller starts next overlaps the saves."""
+    saves, url = Saves(), f"{base}/gaps/{gap}/contributions/new"
+    with signed_in(base, email) as browser:
+        for number in range(at_most):
+            if number >= at_least and until.is_set():
+                break
+            page = browser.get(url, timeout=TIMEOUT)
+            reference = f"E{editor}-{number}"
+            answer = browser.post(url, data={**hidden_fields(page.text), **_contribution(editor, number, reference)},
+                                  allow_redirects=False, timeout=TIMEOUT)
+            saves.answers.append((reference, answer.status_code))
+            if number == 0 and started is not None:
+                started.wait(timeout=TIMEOUT)
+    return saves
+
+
+def _contribution(editor: int, number: int, reference: str) -> dict[str, str]:
+    return {"donor_id": "", "new_donor": f"Editor donor {editor}", "donor_type": "government", "donor_country": "JP",
+            "amount": f"{100 + number}.25", "currency": "USD", "rate": "", "rate_date": "", "status": "committed",
+            "decision_date": "2026-11-01", "reference": reference, "note": ""}
+
+
+def chosen(page: str) -> dict:
+    """The selects of a form as the page presents them (the options selected), ready to post back."""
+    fields = {}
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
+        fields[name] = next((g for g in selected.groups() if g is not None), "") if selected else ""
+    return fields
+
+
+def import_file(base: str, email: str, filename: str, content: bytes) -> requests.Response:
+    """Upload ``content``, keep the columns the page guesses, press Import; the last answer."""
+    with signed_in(base, email) as browser:
+        token = CSRF.search(browser.get(f"{base}/import", timeout=TIMEOUT).text).group(1)
+        uploaded = browser.post(f"{base}/import", data={"csrf_token": token},
+                                files={"spreadsheet": (filename, content)}, allow_redirects=False, timeout=TIMEOUT)
+        if uploaded.status_code != 302:
+            raise AssertionError(f"the upload answered {uploaded.status_code}: {uploaded.text[-500:]}")
+        columns = urljoin(base, uploaded.headers["Location"])
+        page = browser.get(columns, timeout=TIMEOUT).text
+        return browser.post(columns, data={**hidden_fields(page), **chosen(page), "confirm": "1"},
+                            allow_redirects=False, timeout=TIMEOUT)
