@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -33,17 +34,18 @@ def signed_in(base: str, email: str) -> requests.Session:
 
 @dataclass
 class Saves:
-    """What one editor posted: each reference with the status the form answered (302 when saved)."""
+    """What one editor posted: each reference, the status the form answered (302 when saved) and
+    the seconds the answer took."""
 
-    answers: list[tuple[str, int]] = field(default_factory=list)
+    answers: list[tuple[str, int, float]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[tuple[str, int]]:
-        return [(reference, status) for reference, status in self.answers if status != 302]
+        return [(reference, status) for reference, status, _ in self.answers if status != 302]
 
     @property
     def saved(self) -> list[str]:
-        return [reference for reference, status in self.answers if status == 302]
+        return [reference for reference, status, _ in self.answers if status == 302]
 
 
 def keep_saving(base: str, email: str, gap: str, editor: int, started: threading.Barrier | None,
@@ -56,14 +58,22 @@ def keep_saving(base: str, email: str, gap: str, editor: int, started: threading
         for number in range(at_most):
             if number >= at_least and until.is_set():
                 break
-            page = browser.get(url, timeout=TIMEOUT)
-            reference = f"E{editor}-{number}"
-            answer = browser.post(url, data={**hidden_fields(page.text), **_contribution(editor, number, reference)},
-                                  allow_redirects=False, timeout=TIMEOUT)
-            saves.answers.append((reference, answer.status_code))
+            reference, sent = f"E{editor}-{number}", time.perf_counter()
+            status = _save(browser, url, editor, number, reference)
+            saves.answers.append((reference, status, time.perf_counter() - sent))
             if number == 0 and started is not None:
                 started.wait(timeout=TIMEOUT)
     return saves
+
+
+def _save(browser: requests.Session, url: str, editor: int, number: int, reference: str) -> int:
+    """Open the form and post it: the status answered, 0 for no answer at all."""
+    try:
+        page = browser.get(url, timeout=TIMEOUT)
+        return browser.post(url, data={**hidden_fields(page.text), **_contribution(editor, number, reference)},
+                            allow_redirects=False, timeout=TIMEOUT).status_code
+    except requests.RequestException:
+        return 0
 
 
 def _contribution(editor: int, number: int, reference: str) -> dict[str, str]:

@@ -103,6 +103,23 @@ def test_each_contribution_and_donor_recorded_has_the_audit_entry_a_form_would_g
     session.commit()
 
 
+def test_bulk_rows_are_stored_in_the_very_form_the_orm_stores_them(session, gap):
+    """Dates, times and rates go into the database as SQLAlchemy's own types write them (on
+    SQLite: text of one fixed form), so that comparing and sorting them in SQL still works."""
+    factories.add_contribution(session, gap, "1000", currency="EUR", rate="0.80", decision_date=date(2026, 2, 1),
+                               reference="BY-FORM")
+    session.commit()
+    record([["Test Donor", "KHM-SME", 1000, "EUR", "0.80", "committed", "2026-02-01", "BY-IMPORT"]])
+    raw = session.connection().exec_driver_sql(
+        "SELECT c.created_at, c.updated_at, c.rate_date, c.decision_date, c.rate, c.version, a.at FROM contribution c "
+        "JOIN audit_entry a ON a.record_type = 'contribution' AND a.record_id = c.id ORDER BY c.id").all()
+    by_form, by_import = raw
+    assert [type(v) for v in by_form] == [type(v) for v in by_import]
+    assert [len(str(v)) for v in by_form] == [len(str(v)) for v in by_import]
+    assert by_form[2:6] == by_import[2:6]
+    session.commit()
+
+
 def test_a_duplicate_recorded_between_the_check_and_the_write_is_held_back(session, gap, monkeypatch):
     def someone_types_row_2(meanwhile, check):
         if check == 1:

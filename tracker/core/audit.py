@@ -93,16 +93,17 @@ def record_created(session: Session, model: type, rows: Sequence[dict]) -> None:
     """One "create" entry per row of ``model`` inserted in bulk, as the listener writes it for an
     object added and flushed. ``rows`` are the values inserted, ``id`` included; a column left
     out was stored as its default."""
+    from tracker.core import db  # not at the top: db imports this module when it binds the factory
+
     actor: Actor = session.info.get("actor", SYSTEM)
     reason = session.info.get("audit_reason", "")
     shown = {c.key: c.columns[0].default for c in inspect(model).column_attrs if c.key not in SKIPPED}
     defaults = {key: default.arg if default is not None and default.is_scalar else None
                 for key, default in shown.items()}
-    entries = [_entry(actor, reason, "create", AUDITED[model], row["id"], None,
-                      {key: _shown(key, row.get(key, defaults[key])) for key in defaults})
-               for row in rows]
-    if entries:
-        session.execute(insert(AuditEntry), entries)
+    db.insert_many(session, AuditEntry.__table__, [
+        _entry(actor, reason, "create", AUDITED[model], row["id"], None,
+               {key: _shown(key, row.get(key, defaults[key])) for key in defaults})
+        for row in rows])
 
 
 def _created(session: Session):

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -341,14 +341,14 @@ def record_checked(session: Session, checked: CheckedImport) -> None:
         return
     _read_again(session, checked)
     donor_ids = {**checked.seen.donor_ids, **_insert_donors(session, checked.new_donors)}
-    rows = [{"gap_id": p.gap_id, "donor_id": donor_ids[p.donor_key], "version": 1, **p.values}
-            for p in checked.planned]
-    ids = session.execute(insert(Contribution.__table__).returning(Contribution.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
-    audit.record_created(session, Contribution, [{**row, "id": i} for row, i in zip(rows, ids)])
+    ids = db.reserve_ids(session, Contribution.__table__, len(checked.planned))
+    rows = [{"id": i, "gap_id": p.gap_id, "donor_id": donor_ids[p.donor_key], "version": 1, **p.values}
+            for i, p in zip(ids, checked.planned)]
+    db.insert_many(session, Contribution.__table__, rows)
+    audit.record_created(session, Contribution, rows)
     try:
-        session.execute(insert(ImportedRow.__table__),
-                        [{"row_key": p.key, "contribution_id": i} for p, i in zip(checked.planned, ids)])
+        db.insert_many(session, ImportedRow.__table__,
+                       [{"row_key": p.key, "contribution_id": i} for p, i in zip(checked.planned, ids)])
     except IntegrityError:
         raise _conflict() from None
 
@@ -385,14 +385,14 @@ def _insert_donors(session: Session, new_donors: dict[str, dict]) -> dict[str, i
     """
     if not new_donors:
         return {}
-    rows = [{**values, "version": 1} for values in new_donors.values()]
+    ids = db.reserve_ids(session, Donor.__table__, len(new_donors))
+    rows = [{"id": i, **values, "version": 1} for i, values in zip(ids, new_donors.values())]
     try:
-        ids = session.execute(insert(Donor.__table__).returning(Donor.id, sort_by_parameter_order=True),
-                              rows).scalars().all()
+        db.insert_many(session, Donor.__table__, rows)
     except IntegrityError:
         raise LedgerMoved() from None
-    audit.record_created(session, Donor, [{**row, "id": i} for row, i in zip(rows, ids)])
-    return {row["name_key"]: i for row, i in zip(rows, ids)}
+    audit.record_created(session, Donor, rows)
+    return {row["name_key"]: row["id"] for row in rows}
 
 
 def _conflict() -> ImportConflict:

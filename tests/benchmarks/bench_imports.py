@@ -1,0 +1,340 @@
+"""How fast is an import checked and recorded, how long does it hold SQLite's write lock, and do
+the editors saving meanwhile all succeed? The issue's goals: recording 10,000 checked rows holds
+the write lock under 2 s, and 50 editors saving during it see no error and lose nothing.
+
+A throwaway database is migrated and loaded with example data (the ledger the checks read
+against), and files of ``--rows`` distinct contributions are made (a third in euros at a typed
+rate, the rest in US$; 300 donors, none on file). Then, with the median of ``--repeat`` rounds
+after one untimed round, a fresh file each round:
+
+- the floor: the contributions the recording inserts, inserted by a plain ``executemany`` on
+  the DBAPI cursor (no checks, no audit entries, no keys, no donors);
+- reading the file (.xlsx, openpyxl), which every page of the import does;
+- checking it (``recording.check``: a read transaction, what a preview does);
+- recording what was checked (``record_checked`` in its write transaction: the re-reads, the
+  donors, contributions, audit entries and keys): the time it holds the write lock;
+- the whole recording (``recording.record_import``: the check, then the write);
+- a preview through the page (``POST /import/<token>``, Flask test client).
+
+Then under load, as in the office: the app is served over HTTP and ``--editors`` editors save
+contributions through the form, one after another, while an officer confirms a file of
+``--rows`` rows on the import page (queued: it is over ``IMPORT_JOB_ROWS``) and a scheduler
+process records it. Reported: the longest write transaction of the import's process (on
+SQLite, the longest it held the write lock), the editors' errors and lost saves, and their
+slowest save.
+
+Usage: ``python -m tests.benchmarks.bench_imports [--postgres [SERVER_URL] | --database-url URL]
+[--rows N] [--editors E] [--ledger M] [--repeat R]``; a SQLite temp file by default.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import re
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from sqlalchemy import Engine, event, func, select
+
+from tests import factories, office
+from tests.benchmarks import report
+from tests.benchmarks.bench_figures import database, signed_in_client
+from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER
+from tests.serving import serving
+from tracker import create_app
+from tracker.core import db, schema
+from tracker.core.audit import Actor
+from tracker.core.models import Contribution, ImportJob
+from tracker.gaps.rules import GapInput, create_gap
+from tracker.imports import recording
+from tracker.imports.files import read_upload
+from tracker.imports.mapping import Mapping, guessed
+from tracker.imports.run import Choices, record_checked
+from tracker.jobs.runner import Runner
+from tracker.maintenance.demo import load_demo
+from tracker.users import rules as users
+
+NAME = "imports"
+GAP = "BENCH-IMPORT"
+EDITOR = "bench-editor@example.org"
+HEADERS = ["Donor", "Gap", "Amount", "Currency", "Exchange rate", "Status", "Decision date", "Reference"]
+#: The issue's goal for the longest hold of SQLite's write lock by a 10,000-row import.
+GOAL_HOLD_SECONDS = 2.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_imports",
+                                     description=__doc__.split("\n\n")[0])
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_SERVER, metavar="SERVER_URL",
+                       help=f"a throwaway database on this PostgreSQL server (default: {DEFAULT_POSTGRES_SERVER})")
+    where.add_argument("--database-url", help="an existing, empty database to fill")
+    parser.add_argument("--rows", type=int, default=10_000, help="rows of each file (default: %(default)s)")
+    parser.add_argument("--editors", type=int, default=50,
+                        help="editors saving during the import (default: %(default)s)")
+    parser.add_argument("--ledger", type=int, default=10_000,
+                        help="example contributions on file before the imports (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with database(args) as url:
+        app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "bench"})
+        engine: Engine = app.extensions["tracker.engine"]
+        try:
+            setup = [report.once("migrate (alembic upgrade head)", lambda: schema.upgrade(engine)),
+                     report.once(f"load 50 gaps + {args.ledger:,} contributions", lambda: _load(args.ledger))]
+            files = _Files(args.rows)
+            timings = measure(app, engine, files, args.repeat)
+            load = under_load(app, url, files, args.editors)
+            machine = report.machine(engine)
+        finally:
+            engine.dispose()
+    floor = timings[0]
+    print(f"{machine['database']} · {machine['cpus']} × {machine['cpu_model']} · Python {machine['python']}")
+    print(report.table(setup, timings, floor))
+    print("\n".join(_rates(timings, args.rows)))
+    print("\n".join(_load_lines(load, args)))
+    parameters = {"rows": args.rows, "editors": args.editors, "ledger": args.ledger, "repeat": args.repeat,
+                  "under_load": load}
+    print(f"\nresults in {report.save(NAME, parameters, machine, setup, timings, floor)}")
+    return 0 if load["errors"] == load["lost"] == 0 else 1
+
+
+def _load(contributions: int) -> None:
+    with db.writing() as session:
+        load_demo(session, 50, contributions, 1)
+        create_gap(session, GapInput(code=GAP, title="Imported in bulk", country="KH", programme="Benchmark",
+                                     requirement_usd=Decimal("1000000000")))
+
+
+class _Files:
+    """A fresh .xlsx file of ``rows`` distinct contributions for each call of ``next``: new
+    references and amounts each time, so that no file repeats or duplicates another."""
+
+    def __init__(self, rows: int):
+        self.rows, self.made = rows, 0
+
+    def next(self) -> tuple[str, bytes]:
+        self.made += 1
+        book = Workbook()
+        sheet = book.active
+        sheet.append(HEADERS)
+        base = self.made * self.rows
+        for n in range(self.rows):
+            euros = n % 3 == 0
+            sheet.append([f"Bench donor {n % 300}", GAP, f"{1_000 + base + n}.25", "EUR" if euros else "USD",
+                          "0.92" if euros else None, ("pledged", "committed", "paid")[n % 3],
+                          date(2025, 1 + n % 12, 1 + n % 28), f"B{self.made}-{n}"])
+        content = io.BytesIO()
+        book.save(content)
+        return f"bench-{self.made}.xlsx", content.getvalue()
+
+
+def _table(app, files: _Files):
+    name, content = files.next()
+    return read_upload(name, content, app.config, cap_rows=False)
+
+
+def _mapping(table) -> Mapping:
+    return Mapping(guessed(table.headers))
+
+
+def measure(app, engine: Engine, files: _Files, repeat: int) -> list[report.Timing]:
+    """Each measurement prepares its input untimed, then times its action; the measurements take
+    turns, round after round, so that a drift in the machine's load hits them alike."""
+    client = signed_in_client(app, "editor")
+    measurements: dict[str, tuple[Callable[[], object], Callable[[object], object]]] = {
+        "floor: executemany of the rows (DBAPI)": (lambda: _checked(app, files), lambda c: _raw_insert(engine, c)),
+        "read the .xlsx file": (files.next, lambda f: read_upload(*f, app.config, cap_rows=False)),
+        "check (read transaction)": (lambda: _table(app, files), lambda t: recording.check(t, _mapping(t))),
+        "record checked rows (write transaction)": (lambda: _checked(app, files), _record_checked),
+        "check + record (record_import)": (lambda: _table(app, files), _record_import),
+        "preview: POST /import/<token> (test client)": (lambda: _uploaded(client, files),
+                                                        lambda url: _preview(client, url)),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in measurements}
+    for round_ in range(repeat + 1):
+        for name, (prepare, act) in measurements.items():
+            prepared = prepare()
+            start = time.perf_counter()
+            act(prepared)
+            if round_:  # the first round warms the caches, untimed
+                seconds[name].append(time.perf_counter() - start)
+    return [report.Timing(name, runs) for name, runs in seconds.items()]
+
+
+def _checked(app, files: _Files):
+    table = _table(app, files)
+    return recording.check(table, _mapping(table))
+
+
+def _record_checked(checked) -> None:
+    with db.writing() as session:
+        record_checked(session, checked)
+
+
+def _record_import(table) -> None:
+    result = recording.record_import(table, _mapping(table), Choices(), Actor("benchmark"))
+    if not result.complete or result.imported != len(table.rows):
+        raise SystemExit(f"The import recorded {result.imported} of {len(table.rows)} rows")
+
+
+def _raw_insert(engine: Engine, checked) -> None:
+    """The contributions of ``checked`` inserted by the DBAPI alone, all on a donor already on file
+    (the floor adds no donors), each value already converted as its column's type does it."""
+    rows = [{"gap_id": p.gap_id, "donor_id": 1, "version": 1, **p.values} for p in checked.planned]
+    sql, params = db.dbapi_insert(engine.dialect, Contribution.__table__, rows)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")  # the app's connections autocommit until told otherwise
+        cursor.executemany(sql, params)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _uploaded(client, files: _Files) -> str:
+    name, content = files.next()
+    page = client.get("/import").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = client.post("/import", data={"csrf_token": token, "spreadsheet": (io.BytesIO(content), name)})
+    if answer.status_code != 302:
+        raise SystemExit(f"The upload answered {answer.status_code}")
+    return answer.headers["Location"]
+
+
+def _preview(client, url: str) -> None:
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = client.post(url, data={"csrf_token": token, **office.chosen(page), "preview": "1"})
+    if answer.status_code != 200 or "Ready to import" not in answer.get_data(as_text=True):
+        raise SystemExit(f"The preview answered {answer.status_code}")
+
+
+class WriteTransactions:
+    """How long each write transaction of this process lasted, from its BEGIN (IMMEDIATE on
+    SQLite: the write lock is taken then) to the end of its COMMIT or ROLLBACK: on SQLite, how
+    long it held the database's one write lock."""
+
+    def __init__(self):
+        self.seconds: list[float] = []
+
+    def __enter__(self) -> WriteTransactions:
+        event.listen(db.SessionFactory, "after_begin", self._began)
+        for ended in ("after_commit", "after_rollback"):
+            event.listen(db.SessionFactory, ended, self._ended)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(db.SessionFactory, "after_begin", self._began)
+        for ended in ("after_commit", "after_rollback"):
+            event.remove(db.SessionFactory, ended, self._ended)
+
+    def _began(self, session, _transaction, connection) -> None:
+        if connection.get_execution_options().get(db.WRITE):
+            session.info["write_began"] = time.perf_counter()
+
+    def _ended(self, session) -> None:
+        began = session.info.pop("write_began", None)
+        if began is not None:
+            self.seconds.append(time.perf_counter() - began)
+
+
+def under_load(app, url: str, files: _Files, editors: int) -> dict:
+    """``editors`` editors save through the served app while a scheduler process records a
+    file queued on the import page; what they saw, and how long the import held the lock."""
+    with db.writing() as session:
+        users.create_user(session, EDITOR, "editor", factories.PASSWORD)
+    name, content = files.next()
+    app.config["IMPORT_JOB_ROWS"] = min(app.config["IMPORT_JOB_ROWS"], files.rows - 1)  # queued, whatever --rows
+    with WriteTransactions() as web, serving(app, quiet=True) as base:
+        queued = office.import_file(base, EDITOR, name, content)
+        if queued.status_code != 302 or not queued.headers["Location"].endswith("/progress"):
+            raise SystemExit(f"Confirming the import answered {queued.status_code}, not its progress page")
+        started, imported = threading.Barrier(editors + 1), threading.Event()
+        with ThreadPoolExecutor(max_workers=editors) as pool:
+            saving = [pool.submit(office.keep_saving, base, EDITOR, GAP, n, started, imported, 1, 500)
+                      for n in range(editors)]
+            started.wait(timeout=office.TIMEOUT)  # every editor has saved once: the import starts among them
+            try:
+                job = _in_a_scheduler_process(url)
+            finally:
+                imported.set()
+            saves = [future.result() for future in saving]
+    return _what_was_seen(job, saves, web.seconds, name)
+
+
+def _in_a_scheduler_process(url: str) -> dict:
+    """The scheduler's import poll, once, in a process of its own as in production."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_serve_imports, args=(url, sender))
+    process.start()
+    if not receiver.poll(timeout=600):
+        process.kill()
+        raise SystemExit("The import job did not finish within 10 minutes")
+    job = receiver.recv()
+    process.join(timeout=60)
+    return job
+
+
+def _serve_imports(url: str, sender) -> None:
+    app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "bench"})
+    with WriteTransactions() as writes:
+        start = time.perf_counter()
+        jobs = Runner(app.config, process="bench-scheduler").serve_imports()
+        seconds = time.perf_counter() - start
+    app.extensions["tracker.engine"].dispose()
+    sender.send({"jobs": jobs, "seconds": seconds, "writes": writes.seconds})
+
+
+def _what_was_seen(job: dict, saves: list[office.Saves], web_writes: list[float], filename: str) -> dict:
+    saved = {reference for s in saves for reference in s.saved}
+    with db.new_session() as session:
+        stored = set(session.scalars(select(Contribution.reference).where(Contribution.reference.like("E%-%"))))
+        states = list(session.scalars(select(ImportJob.state).where(ImportJob.id.in_(job["jobs"]))))
+        prefix = filename.removeprefix("bench-").removesuffix(".xlsx")
+        imported = session.scalar(select(func.count()).where(Contribution.reference.like(f"B{prefix}-%")))
+    seconds = [s for editor in saves for _, _, s in editor.answers]
+    return {"import_jobs": states, "rows_imported": imported, "import_seconds": job["seconds"],
+            "import_longest_write_s": max(job["writes"]), "import_writes": len(job["writes"]),
+            "saves": len(seconds), "errors": sum(len(s.errors) for s in saves), "lost": len(saved - stored),
+            "slowest_save_s": max(seconds), "median_save_s": statistics.median(seconds),
+            "web_longest_write_s": max(web_writes)}
+
+
+def _rates(timings: list[report.Timing], rows: int) -> list[str]:
+    by_name = {t.name.split(" (")[0].split(":")[0]: t for t in timings}
+    floor = timings[0].median
+    return ["", *(f"{name}: {rows / t.median:,.0f} rows/s ({t.median / floor:.1f} × the floor)"
+                  for name, t in by_name.items())]
+
+
+def _load_lines(load: dict, args: argparse.Namespace) -> list[str]:
+    hold = load["import_longest_write_s"]
+    return [
+        "",
+        f"under load: {args.editors} editors saving while a scheduler process imports {args.rows:,} rows "
+        f"({load['rows_imported']:,} imported, job {', '.join(load['import_jobs'])}, {load['import_seconds']:.1f} s)",
+        f"  longest write transaction of the import: {hold:.2f} s in {load['import_writes']} write(s) "
+        f"(goal < {GOAL_HOLD_SECONDS:.0f} s on SQLite: {'met' if hold < GOAL_HOLD_SECONDS else 'NOT met'})",
+        f"  saves: {load['saves']:,}, errors {load['errors']}, lost {load['lost']} (goal 0 and 0); "
+        f"slowest {load['slowest_save_s']:.2f} s, median {load['median_save_s'] * 1000:.0f} ms; "
+        f"longest write of a web request {load['web_longest_write_s']:.2f} s",
+    ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
