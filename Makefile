@@ -47,6 +47,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.bench_tables
 	$(BIN)/python -m tests.benchmarks.bench_export
 	$(BIN)/python -m tests.benchmarks.bench_refusals
+	$(BIN)/python -m tests.benchmarks.bench_imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -49,7 +49,7 @@ from tests.benchmarks.bench_figures import database, signed_in_client
 from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER
 from tests.serving import serving
 from tracker import create_app
-from tracker.core import db, schema
+from tracker.core import bulk, db, schema
 from tracker.core.audit import Actor
 from tracker.core.models import Contribution, ImportJob
 from tracker.gaps.rules import GapInput, create_gap
@@ -193,7 +193,7 @@ def _raw_insert(engine: Engine, checked) -> None:
     """The contributions of ``checked`` inserted by the DBAPI alone, all on a donor already on file
     (the floor adds no donors), each value already converted as its column's type does it."""
     rows = [{"gap_id": p.gap_id, "donor_id": 1, "version": 1, **p.values} for p in checked.planned]
-    sql, params = db.dbapi_insert(engine.dialect, Contribution.__table__, rows)
+    sql, params = bulk.dbapi_insert(engine.dialect, Contribution.__table__, rows)
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()

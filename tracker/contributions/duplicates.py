@@ -22,7 +22,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from tracker.core import db
+from tracker.core import bulk
 from tracker.core.models import Contribution, ContributionStatus, Payment
 
 
@@ -77,7 +77,7 @@ class Matched(NamedTuple):
 
 def matching_contributions(session: Session, described: Sequence[Described]) -> dict[Described, Matched]:
     """For each of ``described`` that duplicates a live contribution, the oldest one (what
-    ``matching_contribution`` would answer for it), read in a query per ``db.IN_CHUNK`` of them.
+    ``matching_contribution`` would answer for it), read in a query per ``bulk.IN_CHUNK`` of them.
 
     The query narrows to the same gap, donor, amount and currency; the references are then
     compared as the database normalises them (``lower(trim())``), as ``matching_contribution`` does.
@@ -85,7 +85,7 @@ def matching_contributions(session: Session, described: Sequence[Described]) -> 
     same_money = sorted({(d.gap_id, d.donor_id, d.amount_minor, d.currency.upper()) for d in described})
     live_by_money = defaultdict(list)
     columns = (Contribution.gap_id, Contribution.donor_id, Contribution.amount_minor, Contribution.currency)
-    for chunk in db.in_chunks(same_money):
+    for chunk in bulk.in_chunks(same_money):
         query = select(*columns, Contribution.id, func.lower(func.trim(Contribution.reference)),
                        Contribution.decision_date).where(
             tuple_(*columns).in_(chunk),

@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, object_session
 
+from tracker.core import bulk
 from tracker.core.models import AuditEntry, Contribution, Donor, ExchangeRate, Gap, Instalment, Payment, User, WriteOff
 
 #: The record types that are audited, by the name the trail uses for them.
@@ -93,14 +94,12 @@ def record_created(session: Session, model: type, rows: Sequence[dict]) -> None:
     """One "create" entry per row of ``model`` inserted in bulk, as the listener writes it for an
     object added and flushed. ``rows`` are the values inserted, ``id`` included; a column left
     out was stored as its default."""
-    from tracker.core import db  # not at the top: db imports this module when it binds the factory
-
     actor: Actor = session.info.get("actor", SYSTEM)
     reason = session.info.get("audit_reason", "")
     shown = {c.key: c.columns[0].default for c in inspect(model).column_attrs if c.key not in SKIPPED}
     defaults = {key: default.arg if default is not None and default.is_scalar else None
                 for key, default in shown.items()}
-    db.insert_many(session, AuditEntry.__table__, [
+    bulk.insert_many(session, AuditEntry.__table__, [
         _entry(actor, reason, "create", AUDITED[model], row["id"], None,
                {key: _shown(key, row.get(key, defaults[key])) for key in defaults})
         for row in rows])

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.core import audit, db
+from tracker.core import audit, bulk
 from tracker.core.errors import EditConflict, InvalidInput
 from tracker.core.figures import DonorFigures, donor_figures_query
 from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
@@ -58,7 +58,7 @@ _NO_NAME = "Enter the donor's name, or pick a donor from the list."
 def find_donors(session: Session, names: Iterable[str]) -> dict[str, Donor]:
     """``find_donor`` for many names at once, by name key: names of no donor are left out."""
     found = {}
-    for keys in db.in_chunks(sorted({name_key(name) for name in names})):
+    for keys in bulk.in_chunks(sorted({name_key(name) for name in names})):
         query = select(Donor).options(joinedload(Donor.merged_into)).where(Donor.name_key.in_(keys))
         found.update((donor.name_key, live(donor)) for donor in session.scalars(query))
     return found

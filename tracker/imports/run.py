@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from tracker.contributions.duplicates import Described, Matched, first_alike, matching_contributions
 from tracker.contributions.rates import RatesOnFile
 from tracker.contributions.rules import ContributionInput, new_contribution
-from tracker.core import audit, db
+from tracker.core import audit, bulk
 from tracker.core.errors import InvalidInput
 from tracker.core.limits import too_long_row
 from tracker.core.models import Contribution, Donor, Gap, GapStatus, ImportedRow
@@ -186,7 +186,7 @@ class _Ledger:
     def __init__(self, session: Session, entries: list[Entry], keys: list[str]):
         self.session = session
         codes = sorted({e.gap_code for e in entries})
-        self.gaps = {gap.code: gap for chunk in db.in_chunks(codes)
+        self.gaps = {gap.code: gap for chunk in bulk.in_chunks(codes)
                      for gap in session.scalars(select(Gap).where(Gap.code.in_(chunk)))}
         self.donors = find_donors(session, (e.donor for e in entries))
         self.rates = RatesOnFile(session, {e.currency for e in entries})
@@ -341,13 +341,13 @@ def record_checked(session: Session, checked: CheckedImport) -> None:
         return
     _read_again(session, checked)
     donor_ids = {**checked.seen.donor_ids, **_insert_donors(session, checked.new_donors)}
-    ids = db.reserve_ids(session, Contribution.__table__, len(checked.planned))
+    ids = bulk.reserve_ids(session, Contribution.__table__, len(checked.planned))
     rows = [{"id": i, "gap_id": p.gap_id, "donor_id": donor_ids[p.donor_key], "version": 1, **p.values}
             for i, p in zip(ids, checked.planned)]
-    db.insert_many(session, Contribution.__table__, rows)
+    bulk.insert_many(session, Contribution.__table__, rows)
     audit.record_created(session, Contribution, rows)
     try:
-        db.insert_many(session, ImportedRow.__table__,
+        bulk.insert_many(session, ImportedRow.__table__,
                        [{"row_key": p.key, "contribution_id": i} for p, i in zip(checked.planned, ids)])
     except IntegrityError:
         raise _conflict() from None
@@ -360,7 +360,7 @@ def _read_again(session: Session, checked: CheckedImport) -> None:
     """
     seen = checked.seen
     gap_ids = sorted(seen.gap_versions)
-    versions = {gap_id: version for chunk in db.in_chunks(gap_ids) for gap_id, version in session.execute(
+    versions = {gap_id: version for chunk in bulk.in_chunks(gap_ids) for gap_id, version in session.execute(
         select(Gap.id, Gap.version).where(Gap.id.in_(chunk)).with_for_update(read=True))}
     donors = find_donors(session, seen.donor_ids)
     if _imported(session, [p.key for p in checked.planned]):
@@ -374,7 +374,8 @@ def _read_again(session: Session, checked: CheckedImport) -> None:
 def _imported(session: Session, keys: list[str]) -> set[str]:
     """Which of the row ``keys`` were imported before."""
     column = ImportedRow.row_key
-    return {found for chunk in db.in_chunks(keys) for found in session.scalars(select(column).where(column.in_(chunk)))}
+    return {found for chunk in bulk.in_chunks(keys)
+            for found in session.scalars(select(column).where(column.in_(chunk)))}
 
 
 def _insert_donors(session: Session, new_donors: dict[str, dict]) -> dict[str, int]:
@@ -385,10 +386,10 @@ def _insert_donors(session: Session, new_donors: dict[str, dict]) -> dict[str, i
     """
     if not new_donors:
         return {}
-    ids = db.reserve_ids(session, Donor.__table__, len(new_donors))
+    ids = bulk.reserve_ids(session, Donor.__table__, len(new_donors))
     rows = [{"id": i, **values, "version": 1} for i, values in zip(ids, new_donors.values())]
     try:
-        db.insert_many(session, Donor.__table__, rows)
+        bulk.insert_many(session, Donor.__table__, rows)
     except IntegrityError:
         raise LedgerMoved() from None
     audit.record_created(session, Donor, rows)
