@@ -75,9 +75,11 @@ class Config:
     TRACKER_OVERDUE_INTERVAL = _int("TRACKER_OVERDUE_INTERVAL", 24 * 60 * 60, minimum=1)
     #: Seconds between runs of the reminders job.
     TRACKER_REMINDERS_INTERVAL = _int("TRACKER_REMINDERS_INTERVAL", 24 * 60 * 60, minimum=1)
-    #: Seconds between the scheduler's looks for "Run now" requests made on /admin/jobs.
+    #: Seconds between the scheduler's looks for "Run now" requests made on /admin/jobs and for
+    #: imports queued on the import page (see IMPORT_JOB_ROWS).
     TRACKER_RUN_NOW_POLL_INTERVAL = _int("TRACKER_RUN_NOW_POLL_INTERVAL", 10, minimum=1)
-    #: Seconds after which a SQLite job lock whose owner cannot be checked is taken over.
+    #: Seconds after which a SQLite job lock whose owner cannot be checked is taken over, and an
+    #: import job still running (its scheduler died) is claimed again: recording it twice adds nothing.
     TRACKER_JOB_LOCK_TTL = _int("TRACKER_JOB_LOCK_TTL", 60 * 60, minimum=1)
     #: Test hook, 0 in production: seconds the recompute job pauses after each batch of
     #: snapshot writes, so that a test can kill it half-way through its transaction.
