@@ -114,6 +114,18 @@ def test_a_large_import_with_problems_is_refused_by_its_job_with_every_reason(ap
     assert count(session, Contribution) == 0
 
 
+def test_a_gap_closed_between_the_preview_and_the_import_refuses_it(forms, session, gap):
+    url = upload(forms, files.csv_file(files.CLEAN), "a.csv")
+    assert submit(forms, url, "preview").status_code == 200
+    edit_gap(session, "KHM-SME", status="closed")
+    session.commit()
+    refused = submit(forms, url, "confirm")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Nothing was imported" in page
+    assert page.count("The funding gap KHM-SME is closed.") == 3
+    assert count(session, Contribution) == 0
+
+
 def test_a_gap_closed_after_the_confirmation_refuses_the_import_when_its_job_runs(app, forms, session, gap, large):
     url = upload(forms, files.csv_file(files.CLEAN), "a.csv")
     submit(forms, url, "confirm")

@@ -97,7 +97,9 @@ def record_job(job_id: int, config: Settings) -> str:
                                          also=_finishing(job, table.headers, chosen))
     except uploads.AlreadyImported:
         return _finish(job_id, ImportJobState.DONE, "This file was already imported; nothing was added again.")
-    except (UnreadableFile, ImportConflict) as error:
+    except UnreadableFile as error:
+        return _finish(job_id, ImportJobState.FAILED, f"{error} Nothing was imported.")
+    except ImportConflict as error:
         return _finish(job_id, ImportJobState.FAILED, str(error))
     except Exception:
         log.exception("import job %s failed", job_id)
