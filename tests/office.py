@@ -48,21 +48,29 @@ class Saves:
         return [reference for reference, status, _ in self.answers if status == 302]
 
 
-def keep_saving(base: str, email: str, gap: str, editor: int, started: threading.Barrier | None,
+def signed_in_one_by_one(base: str, email: str, count: int) -> list[requests.Session]:
+    """``count`` browsers signed in, one after another: people at work signed in long before.
+
+    Not all at once: a sign-in checks its password (argon2, slow on purpose) inside its write
+    transaction, so many at the same moment queue for SQLite's write lock.
+    """
+    return [signed_in(base, email) for _ in range(count)]
+
+
+def keep_saving(browser: requests.Session, base: str, gap: str, editor: int, started: threading.Barrier | None,
                 until: threading.Event, at_least: int, at_most: int) -> Saves:
-    """Save contributions through the form of ``gap``, one after another, at least ``at_least``
-    and then until ``until`` is set, never more than ``at_most``. ``started`` is passed once
-    the first save is answered, so that what the caller starts next overlaps the saves."""
+    """Save contributions through the form of ``gap`` with ``browser``, one after another, at least
+    ``at_least`` and then until ``until`` is set, never more than ``at_most``. ``started`` is
+    passed once the first save is answered, so that what the caller starts next overlaps the saves."""
     saves, url = Saves(), f"{base}/gaps/{gap}/contributions/new"
-    with signed_in(base, email) as browser:
-        for number in range(at_most):
-            if number >= at_least and until.is_set():
-                break
-            reference, sent = f"E{editor}-{number}", time.perf_counter()
-            status = _save(browser, url, editor, number, reference)
-            saves.answers.append((reference, status, time.perf_counter() - sent))
-            if number == 0 and started is not None:
-                started.wait(timeout=TIMEOUT)
+    for number in range(at_most):
+        if number >= at_least and until.is_set():
+            break
+        reference, sent = f"E{editor}-{number}", time.perf_counter()
+        status = _save(browser, url, editor, number, reference)
+        saves.answers.append((reference, status, time.perf_counter() - sent))
+        if number == 0 and started is not None:
+            started.wait(timeout=TIMEOUT)
     return saves
 
 

@@ -81,7 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="editors saving during the import (default: %(default)s)")
     parser.add_argument("--ledger", type=int, default=10_000,
                         help="example contributions on file before the imports (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed rounds (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds (default: %(default)s)")
     return parser.parse_args(argv)
 
 
@@ -264,15 +264,18 @@ def under_load(app, url: str, files: _Files, editors: int) -> dict:
         if queued.status_code != 302 or not queued.headers["Location"].endswith("/progress"):
             raise SystemExit(f"Confirming the import answered {queued.status_code}, not its progress page")
         started, imported = threading.Barrier(editors + 1), threading.Event()
+        browsers = office.signed_in_one_by_one(base, EDITOR, editors)
         with ThreadPoolExecutor(max_workers=editors) as pool:
-            saving = [pool.submit(office.keep_saving, base, EDITOR, GAP, n, started, imported, 1, 500)
-                      for n in range(editors)]
+            saving = [pool.submit(office.keep_saving, browser, base, GAP, n, started, imported, 1, 500)
+                      for n, browser in enumerate(browsers)]
             started.wait(timeout=office.TIMEOUT)  # every editor has saved once: the import starts among them
             try:
                 job = _in_a_scheduler_process(url)
             finally:
                 imported.set()
             saves = [future.result() for future in saving]
+        for browser in browsers:
+            browser.close()
     return _what_was_seen(job, saves, web.seconds, name)
 
 

@@ -173,15 +173,18 @@ def test_saves_made_during_an_import_all_succeed_and_none_is_lost(app, session, 
     factories.add_user(session, EDITOR, "editor")
     session.commit()
     editors, started, imported = 5, threading.Barrier(6), threading.Event()
+    browsers = office.signed_in_one_by_one(live_server, EDITOR, editors)
     with ThreadPoolExecutor(max_workers=editors) as pool:
-        saving = [pool.submit(office.keep_saving, live_server, EDITOR, "KHM-SME", n, started, imported, 3, 200)
-                  for n in range(editors)]
+        saving = [pool.submit(office.keep_saving, browser, live_server, "KHM-SME", n, started, imported, 3, 200)
+                  for n, browser in enumerate(browsers)]
         started.wait(timeout=office.TIMEOUT)
         try:
             answer = office.import_file(live_server, EDITOR, "large.csv", many_rows(ROWS))
         finally:
             imported.set()
         saves = [future.result() for future in saving]
+    for browser in browsers:
+        browser.close()
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/done"), answer.text[-2000:]
     assert [s.errors for s in saves] == [[]] * editors
     saved = {reference for s in saves for reference in s.saved}
