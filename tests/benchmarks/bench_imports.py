@@ -14,7 +14,8 @@ after one untimed round, a fresh file each round:
 - recording what was checked (``record_checked`` in its write transaction: the re-reads, the
   donors, contributions, audit entries and keys): the time it holds the write lock;
 - the whole recording (``recording.record_import``: the check, then the write);
-- a preview through the page (``POST /import/<token>``, Flask test client).
+- a preview through the page (``POST /import/<token>``, Flask test client): the request reads
+  the file, checks it and renders the page.
 
 Then under load, as in the office: the app is served over HTTP and ``--editors`` editors save
 contributions through the form, one after another, while an officer confirms a file of
@@ -160,7 +161,7 @@ def measure(app, engine: Engine, files: _Files, repeat: int) -> list[report.Timi
         "record checked rows (write transaction)": (lambda: _checked(app, files), _record_checked),
         "check + record (record_import)": (lambda: _table(app, files), _record_import),
         "preview: POST /import/<token> (test client)": (lambda: _uploaded(client, files),
-                                                        lambda url: _preview(client, url)),
+                                                        lambda uploaded: _preview(client, uploaded)),
     }
     seconds: dict[str, list[float]] = {name: [] for name in measurements}
     for round_ in range(repeat + 1):
@@ -205,18 +206,20 @@ def _raw_insert(engine: Engine, checked) -> None:
         connection.close()
 
 
-def _uploaded(client, files: _Files) -> str:
+def _uploaded(client, files: _Files) -> tuple[str, str]:
+    """A file uploaded, and its columns page as the browser has it before pressing Preview."""
     name, content = files.next()
     page = client.get("/import").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     answer = client.post("/import", data={"csrf_token": token, "spreadsheet": (io.BytesIO(content), name)})
     if answer.status_code != 302:
         raise SystemExit(f"The upload answered {answer.status_code}")
-    return answer.headers["Location"]
+    url = answer.headers["Location"]
+    return url, client.get(url).get_data(as_text=True)
 
 
-def _preview(client, url: str) -> None:
-    page = client.get(url).get_data(as_text=True)
+def _preview(client, uploaded: tuple[str, str]) -> None:
+    url, page = uploaded
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     answer = client.post(url, data={"csrf_token": token, **office.chosen(page), "preview": "1"})
     if answer.status_code != 200 or "Ready to import" not in answer.get_data(as_text=True):
