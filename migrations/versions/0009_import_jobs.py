@@ -1,4 +1,5 @@
-"""Import jobs: imports too large for a web request, queued for the scheduler process.
+"""Import jobs: imports too large for a web request, queued for the scheduler process; and an
+index for the likely-duplicate lookups, which an import makes by the thousand.
 
 Revision ID: 0009_import_jobs
 Revises: 0007_corrections
@@ -34,10 +35,14 @@ def upgrade() -> None:
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_job_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_job_upload_token'), ['upload_token'], unique=False)
-
+    with op.batch_alter_table('contribution', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contribution_donor_id_gap_id_amount_minor'),
+                              ['donor_id', 'gap_id', 'amount_minor'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('contribution', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contribution_donor_id_gap_id_amount_minor'))
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_job_upload_token'))
         batch_op.drop_index(batch_op.f('ix_import_job_state'))

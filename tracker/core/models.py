@@ -194,6 +194,9 @@ class Contribution(Base):
         # SQLite). The amount tells whether the payments have reached it (exchange differences).
         Index(None, "gap_id", "status", "usd_cents", "amount_minor"),
         Index(None, "donor_id", "status", "usd_cents", "amount_minor"),
+        # The likely-duplicate lookups (tracker.contributions.duplicates): one row typed on a form,
+        # or thousands of an import joined at once, each found by its donor, gap and amount.
+        Index(None, "donor_id", "gap_id", "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
