@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urljoin
 
 import requests
@@ -19,6 +22,8 @@ from tests.conftest import CSRF, hidden_fields
 
 #: Seconds a request may go unanswered before it counts as failed.
 TIMEOUT = 60
+
+T = TypeVar("T")
 
 
 def signed_in(base: str, email: str) -> requests.Session:
@@ -72,6 +77,22 @@ def keep_saving(browser: requests.Session, base: str, gap: str, editor: int, sta
         if number == 0 and started is not None:
             started.wait(timeout=TIMEOUT)
     return saves
+
+
+def saving_while(base: str, browsers: list[requests.Session], gap: str, meanwhile: Callable[[], T], *,
+                 at_least: int, at_most: int = 500, first_editor: int = 0) -> tuple[T, list[Saves]]:
+    """Each of ``browsers`` saves contributions (``keep_saving``, as editor ``first_editor`` + n) while
+    ``meanwhile()`` runs, from the moment each has saved once; what it returned, and their saves."""
+    started, done = threading.Barrier(len(browsers) + 1), threading.Event()
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        saving = [pool.submit(keep_saving, browser, base, gap, first_editor + n, started, done, at_least, at_most)
+                  for n, browser in enumerate(browsers)]
+        started.wait(timeout=TIMEOUT)
+        try:
+            outcome = meanwhile()
+        finally:
+            done.set()
+        return outcome, [future.result() for future in saving]
 
 
 def _save(browser: requests.Session, url: str, editor: int, number: int, reference: str) -> int:

@@ -25,7 +25,7 @@ SQLite, the longest it held the write lock), the editors' errors and lost saves,
 slowest save.
 
 Usage: ``python -m tests.benchmarks.bench_imports [--postgres [SERVER_URL] | --database-url URL]
-[--rows N] [--editors E] [--ledger M] [--repeat R]``; a SQLite temp file by default.
+[--rows N] [--editors E] [--gaps G] [--contributions M] [--repeat R]``; a SQLite temp file by default.
 """
 from __future__ import annotations
 
@@ -34,10 +34,8 @@ import io
 import multiprocessing
 import re
 import statistics
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
@@ -46,8 +44,7 @@ from sqlalchemy import Engine, event, func, select
 
 from tests import factories, office
 from tests.benchmarks import report
-from tests.benchmarks.bench_figures import database, signed_in_client
-from tests.benchmarks.databases import DEFAULT_POSTGRES_SERVER
+from tests.benchmarks.bench_figures import database, parse_args, signed_in_client
 from tests.serving import serving
 from tracker import create_app
 from tracker.core import bulk, db, schema
@@ -68,32 +65,26 @@ EDITOR = "bench-editor@example.org"
 HEADERS = ["Donor", "Gap", "Amount", "Currency", "Exchange rate", "Status", "Decision date", "Reference"]
 #: The issue's goal for the longest hold of SQLite's write lock by a 10,000-row import.
 GOAL_HOLD_SECONDS = 2.0
+#: Saves of each editor before the import, to compare with: the server's own pace under that load.
+QUIET_SAVES = 3
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_imports",
-                                     description=__doc__.split("\n\n")[0])
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_SERVER, metavar="SERVER_URL",
-                       help=f"a throwaway database on this PostgreSQL server (default: {DEFAULT_POSTGRES_SERVER})")
-    where.add_argument("--database-url", help="an existing, empty database to fill")
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="rows of each file (default: %(default)s)")
     parser.add_argument("--editors", type=int, default=50,
                         help="editors saving during the import (default: %(default)s)")
-    parser.add_argument("--ledger", type=int, default=10_000,
-                        help="example contributions on file before the imports (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed rounds (default: %(default)s)")
-    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(argv, "python -m tests.benchmarks.bench_imports", __doc__, contributions=10_000, gaps=50,
+                      repeat=3, more=_options)
     with database(args) as url:
         app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "bench"})
         engine: Engine = app.extensions["tracker.engine"]
         try:
             setup = [report.once("migrate (alembic upgrade head)", lambda: schema.upgrade(engine)),
-                     report.once(f"load 50 gaps + {args.ledger:,} contributions", lambda: _load(args.ledger))]
+                     report.once(f"load {args.gaps:,} gaps + {args.contributions:,} contributions",
+                                 lambda: _load(args))]
             files = _Files(args.rows)
             timings = measure(app, engine, files, args.repeat)
             load = under_load(app, url, files, args.editors)
@@ -105,15 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(setup, timings, floor))
     print("\n".join(_rates(timings, args.rows)))
     print("\n".join(_load_lines(load, args)))
-    parameters = {"rows": args.rows, "editors": args.editors, "ledger": args.ledger, "repeat": args.repeat,
-                  "under_load": load}
+    parameters = {"rows": args.rows, "editors": args.editors, "gaps": args.gaps, "contributions": args.contributions,
+                  "repeat": args.repeat, "seed": args.seed, "under_load": load}
     print(f"\nresults in {report.save(NAME, parameters, machine, setup, timings, floor)}")
     return 0 if load["errors"] == load["lost"] == 0 else 1
 
 
-def _load(contributions: int) -> None:
+def _load(args: argparse.Namespace) -> None:
     with db.writing() as session:
-        load_demo(session, 50, contributions, 1)
+        load_demo(session, args.gaps, args.contributions, args.seed)
         create_gap(session, GapInput(code=GAP, title="Imported in bulk", country="KH", programme="Benchmark",
                                      requirement_usd=Decimal("1000000000")))
 
@@ -266,20 +257,13 @@ def under_load(app, url: str, files: _Files, editors: int) -> dict:
         queued = office.import_file(base, EDITOR, name, content)
         if queued.status_code != 302 or not queued.headers["Location"].endswith("/progress"):
             raise SystemExit(f"Confirming the import answered {queued.status_code}, not its progress page")
-        started, imported = threading.Barrier(editors + 1), threading.Event()
         browsers = office.signed_in_one_by_one(base, EDITOR, editors)
-        with ThreadPoolExecutor(max_workers=editors) as pool:
-            saving = [pool.submit(office.keep_saving, browser, base, GAP, n, started, imported, 1, 500)
-                      for n, browser in enumerate(browsers)]
-            started.wait(timeout=office.TIMEOUT)  # every editor has saved once: the import starts among them
-            try:
-                job = _in_a_scheduler_process(url)
-            finally:
-                imported.set()
-            saves = [future.result() for future in saving]
+        _, quiet = office.saving_while(base, browsers, GAP, lambda: None, at_least=QUIET_SAVES)
+        job, saves = office.saving_while(base, browsers, GAP, lambda: _in_a_scheduler_process(url), at_least=1,
+                                         first_editor=editors)  # other donors and references than before
         for browser in browsers:
             browser.close()
-    return _what_was_seen(job, saves, web.seconds, name)
+    return _what_was_seen(job, saves, quiet, web.seconds, name)
 
 
 def _in_a_scheduler_process(url: str) -> dict:
@@ -306,18 +290,22 @@ def _serve_imports(url: str, sender) -> None:
     sender.send({"jobs": jobs, "seconds": seconds, "writes": writes.seconds})
 
 
-def _what_was_seen(job: dict, saves: list[office.Saves], web_writes: list[float], filename: str) -> dict:
-    saved = {reference for s in saves for reference in s.saved}
+def _what_was_seen(job: dict, saves: list[office.Saves], quiet: list[office.Saves], web_writes: list[float],
+                   filename: str) -> dict:
+    saved = {reference for s in [*quiet, *saves] for reference in s.saved}
     with db.new_session() as session:
         stored = set(session.scalars(select(Contribution.reference).where(Contribution.reference.like("E%-%"))))
         states = list(session.scalars(select(ImportJob.state).where(ImportJob.id.in_(job["jobs"]))))
         prefix = filename.removeprefix("bench-").removesuffix(".xlsx")
         imported = session.scalar(select(func.count()).where(Contribution.reference.like(f"B{prefix}-%")))
     seconds = [s for editor in saves for _, _, s in editor.answers]
+    quietly = [s for editor in quiet for _, _, s in editor.answers]
     return {"import_jobs": states, "rows_imported": imported, "import_seconds": job["seconds"],
             "import_longest_write_s": max(job["writes"]), "import_writes": len(job["writes"]),
-            "saves": len(seconds), "errors": sum(len(s.errors) for s in saves), "lost": len(saved - stored),
+            "saves": len(seconds), "errors": sum(len(s.errors) for s in [*quiet, *saves]), "lost": len(saved - stored),
             "slowest_save_s": max(seconds), "median_save_s": statistics.median(seconds),
+            "quiet_saves": len(quietly), "quiet_slowest_save_s": max(quietly),
+            "quiet_median_save_s": statistics.median(quietly),
             "web_longest_write_s": max(web_writes)}
 
 
@@ -336,8 +324,10 @@ def _load_lines(load: dict, args: argparse.Namespace) -> list[str]:
         f"({load['rows_imported']:,} imported, job {', '.join(load['import_jobs'])}, {load['import_seconds']:.1f} s)",
         f"  longest write transaction of the import: {hold:.2f} s in {load['import_writes']} write(s) "
         f"(goal < {GOAL_HOLD_SECONDS:.0f} s on SQLite: {'met' if hold < GOAL_HOLD_SECONDS else 'NOT met'})",
-        f"  saves: {load['saves']:,}, errors {load['errors']}, lost {load['lost']} (goal 0 and 0); "
-        f"slowest {load['slowest_save_s']:.2f} s, median {load['median_save_s'] * 1000:.0f} ms; "
+        f"  saves during the import: {load['saves']:,}, errors {load['errors']}, lost {load['lost']} (goal 0 and 0); "
+        f"slowest {load['slowest_save_s']:.2f} s, median {load['median_save_s'] * 1000:.0f} ms",
+        f"  the same editors without an import ({load['quiet_saves']:,} saves): slowest "
+        f"{load['quiet_slowest_save_s']:.2f} s, median {load['quiet_median_save_s'] * 1000:.0f} ms; "
         f"longest write of a web request {load['web_longest_write_s']:.2f} s",
     ]
 

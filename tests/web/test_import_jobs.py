@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -172,17 +170,10 @@ def test_saves_made_during_an_import_all_succeed_and_none_is_lost(app, session, 
     app.config["IMPORT_JOB_ROWS"] = ROWS  # recorded by the request itself, the longest a request holds the lock
     factories.add_user(session, EDITOR, "editor")
     session.commit()
-    editors, started, imported = 5, threading.Barrier(6), threading.Event()
+    editors, content = 5, many_rows(ROWS)
     browsers = office.signed_in_one_by_one(live_server, EDITOR, editors)
-    with ThreadPoolExecutor(max_workers=editors) as pool:
-        saving = [pool.submit(office.keep_saving, browser, live_server, "KHM-SME", n, started, imported, 3, 200)
-                  for n, browser in enumerate(browsers)]
-        started.wait(timeout=office.TIMEOUT)
-        try:
-            answer = office.import_file(live_server, EDITOR, "large.csv", many_rows(ROWS))
-        finally:
-            imported.set()
-        saves = [future.result() for future in saving]
+    answer, saves = office.saving_while(live_server, browsers, "KHM-SME", at_least=3,
+                                        meanwhile=lambda: office.import_file(live_server, EDITOR, "large.csv", content))
     for browser in browsers:
         browser.close()
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/done"), answer.text[-2000:]
