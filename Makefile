@@ -49,6 +49,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.bench_export
 	$(BIN)/python -m tests.benchmarks.bench_refusals
 	$(BIN)/python -m tests.benchmarks.bench_signin
+	$(BIN)/python -m tests.benchmarks.bench_imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

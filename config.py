@@ -49,8 +49,15 @@ class Config:
     #: Largest uncompressed size an uploaded workbook may declare, in bytes (refuses zip bombs).
     IMPORT_MAX_UNZIPPED_BYTES = _int("TRACKER_IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
     #: Most rows one web import may hold; larger files go through `flask import-contributions`.
-    #: On SQLite an import holds the write lock while it runs (about 1 ms a row), so other saves wait.
+    #: Checking a file only reads (it never takes SQLite's write lock); recording it takes the
+    #: write lock for one short set-based write (about 0.1 s per 1,000 rows on SQLite).
     IMPORT_MAX_ROWS = _int("TRACKER_IMPORT_MAX_ROWS", 10_000)
+    #: Imports of more rows than this are recorded by the scheduler process (an import job with
+    #: a progress page), not by the web request that confirms them, so that no request lasts
+    #: more than a second or so whatever the server's timeout. Smaller ones need no scheduler.
+    IMPORT_JOB_ROWS = _int("TRACKER_IMPORT_JOB_ROWS", 2_000, minimum=0)
+    #: Most columns an uploaded file may have; a wider one is refused before it is kept or listed.
+    IMPORT_MAX_COLUMNS = _int("TRACKER_IMPORT_MAX_COLUMNS", 200, minimum=1)
     #: Hours an uploaded file is kept for its preview, confirmation and skipped-rows report.
     IMPORT_KEEP_HOURS = _int("TRACKER_IMPORT_KEEP_HOURS", 24)
     #: Rows per page in long tables.
@@ -101,9 +108,11 @@ class Config:
     TRACKER_OVERDUE_INTERVAL = _int("TRACKER_OVERDUE_INTERVAL", 24 * 60 * 60, minimum=1)
     #: Seconds between runs of the reminders job.
     TRACKER_REMINDERS_INTERVAL = _int("TRACKER_REMINDERS_INTERVAL", 24 * 60 * 60, minimum=1)
-    #: Seconds between the scheduler's looks for "Run now" requests made on /admin/jobs.
+    #: Seconds between the scheduler's looks for "Run now" requests made on /admin/jobs and for
+    #: imports queued on the import page (see IMPORT_JOB_ROWS).
     TRACKER_RUN_NOW_POLL_INTERVAL = _int("TRACKER_RUN_NOW_POLL_INTERVAL", 10, minimum=1)
-    #: Seconds after which a SQLite job lock whose owner cannot be checked is taken over.
+    #: Seconds after which a SQLite job lock whose owner cannot be checked is taken over, and an
+    #: import job still running (its scheduler died) is claimed again: recording it twice adds nothing.
     TRACKER_JOB_LOCK_TTL = _int("TRACKER_JOB_LOCK_TTL", 60 * 60, minimum=1)
     #: Test hook, 0 in production: seconds the recompute job pauses after each batch of
     #: snapshot writes, so that a test can kill it half-way through its transaction.

@@ -63,16 +63,17 @@ def serving(app: Flask, quiet: bool = False) -> Iterator[str]:
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-@contextmanager
-def signed_in(base: str, email: str, password: str) -> Iterator[requests.Session]:
-    """A browser of its own, signed in through the real sign-in form of the app at ``base``."""
-    with requests.Session() as browser:
-        page = browser.get(f"{base}/login", timeout=60)
-        token = CSRF.search(page.text).group(1)
-        answer = browser.post(f"{base}/login", data={"email": email, "password": password, "csrf_token": token},
-                              allow_redirects=False, timeout=60)
-        assert answer.status_code == 302, answer.text[:2000]
-        yield browser
+def signed_in(base: str, email: str, password: str) -> requests.Session:
+    """A browser of its own, signed in through the real sign-in form of the app at ``base``
+    (a ``requests.Session``: use it in a ``with`` block to close it)."""
+    browser = requests.Session()
+    token = CSRF.search(browser.get(f"{base}/login", timeout=60).text).group(1)
+    answer = browser.post(f"{base}/login", data={"email": email, "password": password, "csrf_token": token},
+                          allow_redirects=False, timeout=60)
+    if answer.status_code != 302:
+        browser.close()
+        raise AssertionError(f"signing in answered {answer.status_code}: {answer.text[:500]}")
+    return browser
 
 
 def app_env(database_url: str, **settings) -> dict[str, str]:

@@ -107,6 +107,14 @@ def test_a_zip_bomb_is_refused(runner, session, tmp_path):
     assert result.exit_code != 0 and "would unpack to 1,024 MB" in result.output
 
 
+def test_the_issues_wide_csv_is_refused_in_one_line(runner, session, gap, tmp_path):
+    result = runner.invoke(args=["import-contributions", write(tmp_path, "wide.csv", files.wide_csv())])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The file has 100,000 columns, more than the 200 an import reads.")
+    assert len(result.output.strip().splitlines()) == 1
+    assert contributions(session) == 0
+
+
 def test_a_csv_row_with_another_number_of_columns_is_refused_in_one_line(runner, session, gap, tmp_path):
     content = files.csv_file([files.CLEAN[0], [*files.CLEAN[1], "extra"]], delimiter=";")
     result = runner.invoke(args=["import-contributions", write(tmp_path, "s.csv", content)])

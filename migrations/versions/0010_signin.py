@@ -3,13 +3,13 @@ account, an address) instead of a row per attempt counted afterwards, which let 
 guesses through. The old attempts are not carried over: at worst a throttle starts afresh.
 
 Revision ID: 0010_signin
-Revises: 0008_audit_guard
+Revises: 0009_import_jobs
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_signin'
-down_revision = '0008_audit_guard'
+down_revision = '0009_import_jobs'
 branch_labels = None
 depends_on = None
 

@@ -42,8 +42,10 @@ NAME = "figures"
 
 
 def parse_args(argv: list[str] | None, prog: str = "python -m tests.benchmarks", description: str = __doc__,
-               contributions: int = 1_000_000) -> argparse.Namespace:
-    """The options every benchmark takes; another benchmark passes its own name, text and size."""
+               contributions: int = 1_000_000, gaps: int = 1_000, repeat: int = 7,
+               more: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    """The options every benchmark takes; another benchmark passes its own name, text and sizes,
+    and adds its own options with ``more``."""
     parser = argparse.ArgumentParser(prog=prog, description=description.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES_SERVER, metavar="SERVER_URL",
@@ -52,12 +54,14 @@ def parse_args(argv: list[str] | None, prog: str = "python -m tests.benchmarks",
     where.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                        help="an existing, empty database to fill (env BENCH_DATABASE_URL); "
                             "default: a SQLite temp file")
-    parser.add_argument("--gaps", type=_count(1), default=1_000, help="example gaps (default: %(default)s)")
+    parser.add_argument("--gaps", type=_count(1), default=gaps, help="example gaps (default: %(default)s)")
     parser.add_argument("--contributions", type=_count(0), default=contributions,
                         help="example contributions (default: %(default)s)")
-    parser.add_argument("--repeat", type=_count(1), default=7,
+    parser.add_argument("--repeat", type=_count(1), default=repeat,
                         help="timed rounds of the measurements (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the example data (default: %(default)s)")
+    if more is not None:
+        more(parser)
     return parser.parse_args(argv)
 
 

@@ -57,6 +57,16 @@ def csv_file(rows, headers=HEADERS, delimiter=",") -> bytes:
 
 
 @functools.cache
+def wide_csv(columns: int = 100_000) -> bytes:
+    """The issue's wide upload: a 0.69 MB CSV whose header row has 100,000 cells, over one row
+    of a contribution padded with empty cells to the header's width (a file every reader accepts
+    as far as its shape goes)."""
+    headers = [*HEADERS, *(f"c{n}" for n in range(columns - len(HEADERS)))]
+    row = ["Japan", "KHM-SME", "100", "USD", "", "paid", "", "W-1"]
+    return ",".join(headers).encode() + b"\n" + ",".join(row).encode() + b"," * (columns - len(row)) + b"\n"
+
+
+@functools.cache
 def zip_bomb() -> bytes:
     """A 4.5 MB .xlsx whose one sheet inflates to 1 GiB (made once, in 1 MiB steps)."""
     target = io.BytesIO()

@@ -88,6 +88,32 @@ def test_too_many_rows_for_the_web_are_refused():
         read_table("a.csv", files.csv_file(files.CLEAN), max_unzipped=CAP, max_rows=2)
 
 
+def test_the_issues_wide_csv_is_refused_for_its_columns():
+    wide = files.wide_csv()
+    assert 0.6e6 < len(wide) < 0.8e6 and wide.partition(b"\n")[0].count(b",") == 99_999
+    with pytest.raises(UnreadableFile, match="^The file has 100,000 columns, more than the 200 an import reads"):
+        read_table("wide.csv", wide, max_unzipped=CAP, max_columns=200)
+
+
+def test_a_workbook_wider_than_the_cap_is_refused_in_its_header_or_in_a_row():
+    with pytest.raises(UnreadableFile, match="^The file has 9 columns, more than the 8"):
+        read_table("a.xlsx", files.workbook(files.CLEAN, [*files.HEADERS, "Note"]), max_unzipped=CAP, max_columns=8)
+    with pytest.raises(UnreadableFile, match="^Row 3 of the file has 9 columns, more than the 8"):
+        read_table("a.xlsx", files.workbook([files.CLEAN[0], [*files.CLEAN[1], "stray"]]), max_unzipped=CAP,
+                   max_columns=8)
+    assert read_table("a.xlsx", files.workbook(files.CLEAN), max_unzipped=CAP, max_columns=8).headers == tuple(
+        files.HEADERS)
+
+
+def test_a_header_longer_than_200_characters_is_refused():
+    long_header = "Amount " + "x" * 194
+    assert len(long_header) == 201
+    with pytest.raises(UnreadableFile, match="A column header is 201 characters long .* at most 200"):
+        read_table("a.csv", files.csv_file(files.CLEAN, [*files.HEADERS[:-1], long_header]), max_unzipped=CAP)
+    assert read_table("a.csv", files.csv_file(files.CLEAN, [*files.HEADERS[:-1], long_header[:200]]),
+                      max_unzipped=CAP).headers[-1] == long_header[:200]
+
+
 def test_columns_are_guessed_from_usual_headers():
     assert guessed(files.HEADERS) == {
         "donor": "Donor", "gap": "Gap", "amount": "Funding", "currency": "Currency", "rate": "Exchange rate",

@@ -26,6 +26,9 @@ class CountingRunner:
     def serve_requests(self) -> None:
         pass
 
+    def serve_imports(self) -> None:
+        pass
+
     def report_schedule(self, entries) -> None:
         list(entries)
 

@@ -68,6 +68,7 @@ EXPECTED = {
     "imports.template": EDITORS,
     "imports.columns": dict(EDITORS, editor=404, admin=404),  # no upload with this token
     "imports.done": dict(EDITORS, editor=404, admin=404),
+    "imports.progress": dict(EDITORS, editor=404, admin=404),
     "imports.skipped": dict(EDITORS, editor=404, admin=404),
     "admin.audit_trail": ADMINS,
     "admin.users": ADMINS,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.imports import files
+from tests.office import chosen
 from tests.web.test_contributions import error_beside
 from tracker.core.figures import figures_of
 from tracker.core.models import Contribution, Donor, ImportUpload
@@ -38,15 +39,6 @@ def upload(forms, content: bytes, name: str = "pledges.xlsx"):
     response = forms.post("/import", {"spreadsheet": (io.BytesIO(content), name)})
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     return response.headers["Location"]
-
-
-def chosen(page: str) -> dict:
-    """The columns form as the page presents it (selected options), ready to post back."""
-    fields = {}
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
-        fields[name] = next((g for g in selected.groups() if g is not None), "") if selected else ""
-    return fields
 
 
 def submit(forms, url: str, action: str, **changes):
@@ -214,6 +206,29 @@ def test_an_unreadable_upload_is_refused_beside_the_field(forms, session, name, 
     assert response.status_code == 400
     assert message in error_beside(response.get_data(as_text=True), "spreadsheet")
     assert count(session, ImportUpload) == 0
+
+
+def test_the_issues_wide_csv_is_refused_at_upload_before_it_is_kept_or_listed(forms, session):
+    response = forms.post("/import", {"spreadsheet": (io.BytesIO(files.wide_csv()), "wide.csv")})
+    assert response.status_code == 400
+    assert "The file has 100,000 columns, more than the 200 an import reads." in error_beside(
+        response.get_data(as_text=True), "spreadsheet")
+    assert count(session, ImportUpload) == 0
+
+
+def test_a_header_longer_than_200_characters_is_refused_at_upload(forms, session):
+    headers = [*files.HEADERS[:-1], "Reference " + "r" * 200]
+    response = forms.post("/import", {"spreadsheet": (io.BytesIO(files.csv_file(files.CLEAN, headers)), "a.csv")})
+    assert response.status_code == 400
+    assert "a header has at most 200" in error_beside(response.get_data(as_text=True), "spreadsheet")
+    assert count(session, ImportUpload) == 0
+
+
+def test_a_kept_upload_wider_than_the_cap_now_set_is_a_400_not_a_listing(app, forms, session):
+    url = upload(forms, files.csv_file(files.CLEAN), "a.csv")
+    app.config["IMPORT_MAX_COLUMNS"] = 5
+    page = forms.client.get(url)
+    assert page.status_code == 400 and "more than the 5 an import reads" in page.get_data(as_text=True)
 
 
 def test_a_zip_bomb_upload_is_refused_with_bounded_memory(forms, session):

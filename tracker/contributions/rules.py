@@ -13,9 +13,11 @@ currency, rate and status are fixed, and a likely duplicate is stored only when 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,6 +42,8 @@ from tracker.schedules import instalments
 
 EARLIEST = date(1990, 1, 1)
 OPEN_STATUSES = (ContributionStatus.PLEDGED, ContributionStatus.COMMITTED, ContributionStatus.PAID)
+#: How a contribution finds its rate: (currency, rate typed or None, rate date) → rate (see ``rates.resolve_rate``).
+RateOf = Callable[[str, Decimal | None, date], Decimal]
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def _check_status(status: str) -> None:
         raise InvalidInput("status", "Choose pledged, committed or paid. To cancel, use Cancel contribution.")
 
 
-def _priced(session: Session, entry: ContributionInput) -> tuple[int, Decimal, date, int]:
+def _priced(entry: ContributionInput, rate_of: RateOf) -> tuple[int, Decimal, date, int]:
     """Minor units, rate, rate date and frozen US cents for a contribution being saved."""
     code = money.currency(entry.currency).code
     rate_date = entry.rate_date or entry.decision_date or today()
@@ -108,7 +112,7 @@ def _priced(session: Session, entry: ContributionInput) -> tuple[int, Decimal, d
             raise money.MoneyError("The amount must be more than zero.")
     except money.MoneyError as error:
         raise InvalidInput("amount", str(error)) from None
-    rate = resolve_rate(session, code, entry.rate, rate_date)
+    rate = rate_of(code, entry.rate, rate_date)
     return minor, rate, rate_date, priced_usd("amount", entry.amount, rate)
 
 
@@ -133,20 +137,28 @@ def _dated(day: date | None) -> str:
     return f"decided {day.isoformat()}" if day else "no decision date"
 
 
+def new_contribution(gap: Gap, entry: ContributionInput, rate_of: RateOf) -> dict:
+    """The columns of a contribution recorded on ``gap`` from ``entry`` (gap and donor aside),
+    every rule of recording checked but the likely duplicate, which needs the ledger.
+
+    What ``record_contribution`` stores, and what an import inserts in bulk
+    (``tracker.imports.run``), which looks its rates up in one query (``rates.RatesOnFile``).
+    """
+    check_gap_open(gap)
+    _check_status(entry.status)
+    minor, rate, rate_date, cents = _priced(entry, rate_of)
+    return {"status": entry.status, "amount_minor": minor, "currency": entry.currency.upper(), "rate": rate,
+            "rate_date": rate_date, "usd_cents": cents, "decision_date": entry.decision_date,
+            "reference": entry.reference.strip(), "note": entry.note.strip(), "donor_note": entry.donor_note.strip()}
+
+
 def record_contribution(session: Session, gap: Gap, entry: ContributionInput) -> Contribution:
     """Add a pledge, commitment or paid contribution to ``gap``, unless it looks like one
     already there and the person has not confirmed it (``LikelyDuplicate``)."""
-    check_gap_open(gap)
-    _check_status(entry.status)
     entry = replace(entry, donor=held(session, entry.donor))
-    minor, rate, rate_date, cents = _priced(session, entry)
-    _check_not_duplicate(session, gap, entry, minor)
-    contribution = Contribution(
-        gap=gap, donor=entry.donor, status=entry.status, amount_minor=minor,
-        currency=entry.currency.upper(), rate=rate, rate_date=rate_date, usd_cents=cents,
-        decision_date=entry.decision_date, reference=entry.reference.strip(), note=entry.note.strip(),
-        donor_note=entry.donor_note.strip(),
-    )
+    values = new_contribution(gap, entry, partial(resolve_rate, session))
+    _check_not_duplicate(session, gap, entry, values["amount_minor"])
+    contribution = Contribution(gap=gap, donor=entry.donor, **values)
     session.add(contribution)
     session.flush()
     return contribution
@@ -204,7 +216,7 @@ def edit_contribution(
         raise InvalidInput("status", "Money has been received, so it is at least committed.")
     if contribution.schedule is not None and entry.status == ContributionStatus.PLEDGED:
         raise InvalidInput("status", "It has a payment schedule, so it is at least committed.")
-    minor, rate, rate_date, cents = _priced(session, entry)
+    minor, rate, rate_date, cents = _priced(entry, partial(resolve_rate, session))
     if received >= minor and entry.status != ContributionStatus.PAID:
         raise InvalidInput("status", "The payments received reach this amount, so the contribution is paid: "
                                      "choose Paid, or correct the payments first.")

@@ -4,14 +4,16 @@ A listener on the shared session factory sees each flush, and for every audited 
 was created or changed appends one ``audit_entry`` row: who (the session's actor), when
 (UTC), what, the changed values before and after, the reason given, and the address.
 Service code needs no audit calls of its own, so no change can skip the trail; it only
-names a reason with :func:`give_reason` where the user typed one. The database refuses
+names a reason with :func:`give_reason` where the user typed one. Rows inserted in bulk (a
+Core INSERT, which no flush sees: the import's) are recorded by :func:`record_created`, one
+entry per row, the same entry the listener would have written. The database refuses
 UPDATE and DELETE on ``audit_entry`` (triggers in the migration), and financial records
 cannot be deleted through the ORM at all.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import and_, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, object_session
 
+from tracker.core import bulk
 from tracker.core.models import (
     AuditEntry,
     Contribution,
@@ -89,18 +92,34 @@ def _record_replaced(_mapper, connection, target) -> None:
     session = object_session(target)
     actor = session.info.get("actor", SYSTEM) if session else SYSTEM
     reason = session.info.get("audit_reason", "") if session else ""
-    connection.execute(insert(AuditEntry), [_entry(actor, reason, "delete", target, _values(target), {})])
+    connection.execute(insert(AuditEntry), [_entry(actor, reason, "delete", AUDITED[type(target)], _number(target),
+                                                   _values(target), {})])
 
 
 def _record_changes(session: Session, _context) -> None:
     actor: Actor = session.info.get("actor", SYSTEM)
     reason = session.info.pop("audit_reason", "")
     rows = [
-        _entry(actor, reason, action, obj, before, after)
+        _entry(actor, reason, action, AUDITED[type(obj)], _number(obj), before, after)
         for action, obj, before, after in [*_created(session), *_updated(session)]
     ]
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
+
+
+def record_created(session: Session, model: type, rows: Sequence[dict]) -> None:
+    """One "create" entry per row of ``model`` inserted in bulk, as the listener writes it for an
+    object added and flushed. ``rows`` are the values inserted, ``id`` included; a column left
+    out was stored as its default."""
+    actor: Actor = session.info.get("actor", SYSTEM)
+    reason = session.info.get("audit_reason", "")
+    shown = {c.key: c.columns[0].default for c in inspect(model).column_attrs if c.key not in SKIPPED}
+    defaults = {key: default.arg if default is not None and default.is_scalar else None
+                for key, default in shown.items()}
+    bulk.insert_many(session, AuditEntry.__table__, [
+        _entry(actor, reason, "create", AUDITED[model], row["id"], None,
+               {key: _shown(key, row.get(key, defaults[key])) for key in defaults})
+        for row in rows])
 
 
 def _created(session: Session):
@@ -130,6 +149,11 @@ def _updated(session: Session):
             yield "update", obj, before, after
 
 
+def _number(obj) -> int:
+    """The record's number in the trail: its primary key (a payment schedule's is its contribution's)."""
+    return inspect(obj).mapper.primary_key_from_instance(obj)[0]
+
+
 def _columns(obj) -> set[str]:
     return {c.key for c in inspect(type(obj)).column_attrs}
 
@@ -144,11 +168,11 @@ def _shown(key: str, value):
     return value
 
 
-def _entry(actor: Actor, reason: str, action: str, obj, before: dict | None, after: dict) -> dict:
+def _entry(actor: Actor, reason: str, action: str, record_type: str, record_id: int, before: dict | None,
+           after: dict) -> dict:
     return {
         "at": datetime.now(UTC), "user_id": actor.user_id, "actor": actor.name, "address": actor.address,
-        "action": action, "record_type": AUDITED[type(obj)],
-        "record_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+        "action": action, "record_type": record_type, "record_id": record_id,
         "before": None if before is None else json.dumps(before, sort_keys=True, ensure_ascii=False),
         "after": json.dumps(after, sort_keys=True, ensure_ascii=False), "reason": reason,
     }

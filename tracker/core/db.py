@@ -131,3 +131,4 @@ def writing(actor=None, engine: Engine | None = None) -> Iterator[Session]:
     with new_session(write=True, actor=actor, engine=engine) as session:
         yield session
         session.commit()
+

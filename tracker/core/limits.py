@@ -8,6 +8,8 @@ Forms and importers may check earlier with friendlier wording; this is the floor
 """
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session
 
@@ -16,14 +18,27 @@ from tracker.core.errors import InvalidInput
 
 def too_long(obj) -> InvalidInput | None:
     """The first text attribute of ``obj`` longer than its column allows, as an error."""
-    mapper = inspect(obj).mapper
-    for attribute in mapper.column_attrs:
-        column = attribute.columns[0]
-        limit = getattr(column.type, "length", None)
-        value = getattr(obj, attribute.key, None)
-        if isinstance(column.type, String) and limit and isinstance(value, str) and len(value) > limit:
-            return InvalidInput(attribute.key, f"At most {limit:,} characters are allowed here ({len(value):,} given).")
+    return _first_too_long(type(obj), lambda key: getattr(obj, key, None))
+
+
+def too_long_row(model: type, row: dict) -> InvalidInput | None:
+    """The same for ``row``, the values of a ``model`` row about to be inserted in bulk (no flush checks it)."""
+    return _first_too_long(model, row.get)
+
+
+def _first_too_long(model: type, value_of) -> InvalidInput | None:
+    for key, limit in _limits(model):
+        value = value_of(key)
+        if isinstance(value, str) and len(value) > limit:
+            return InvalidInput(key, f"At most {limit:,} characters are allowed here ({len(value):,} given).")
     return None
+
+
+@functools.cache
+def _limits(model: type) -> list[tuple[str, int]]:
+    """The text attributes of ``model`` whose column has a length, and that length."""
+    columns = ((attribute.key, attribute.columns[0].type) for attribute in inspect(model).column_attrs)
+    return [(key, type_.length) for key, type_ in columns if isinstance(type_, String) and type_.length]
 
 
 def _check(session: Session, _context, _instances) -> None:

@@ -194,6 +194,9 @@ class Contribution(Base):
         # SQLite). The amount tells whether the payments have reached it (exchange differences).
         Index(None, "gap_id", "status", "usd_cents", "amount_minor"),
         Index(None, "donor_id", "status", "usd_cents", "amount_minor"),
+        # The likely-duplicate lookups (tracker.contributions.duplicates): one row typed on a form,
+        # or thousands of an import joined at once, each found by its donor, gap and amount.
+        Index(None, "donor_id", "gap_id", "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -635,6 +638,41 @@ class ImportUpload(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     #: After the import: what was imported and which rows were skipped, why (JSON).
     result: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportJobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    REFUSED = "refused"  # rows had problems when the job checked them: nothing recorded
+    FAILED = "failed"
+
+
+class ImportJob(Base):
+    """An import too large to record within a web request (``TRACKER_IMPORT_JOB_ROWS``), waiting
+    for a scheduler process to claim and record it (``tracker.imports.queue``), as "Run now"
+    requests do. Its progress page reads it; a done import's result is kept with its upload."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (_one_of("state", ImportJobState), Index(None, "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_token: Mapped[str] = mapped_column(ForeignKey("import_upload.token", ondelete="CASCADE"), index=True)
+    #: JSON: the columns and the choices (skip invalid rows, duplicates ticked) confirmed.
+    choices: Mapped[str] = mapped_column(Text)
+    #: Who confirmed it, named by the audit trail for what the job records.
+    actor: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key, as in the audit trail
+    address: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(12), default=ImportJobState.QUEUED.value)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    #: Why it failed or was refused, for the person who confirmed it.
+    message: Mapped[str | None] = mapped_column(Text)
+    #: A refused import's rows and reasons (JSON, as ``tracker.imports.report.summary`` has them).
+    outcome: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportMapping(Base):

@@ -7,15 +7,16 @@ step from an alias reaches the live donor.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pycountry
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.core import audit
+from tracker.core import audit, bulk
 from tracker.core.errors import EditConflict, InvalidInput
 from tracker.core.figures import DonorFigures, donor_figures_query
 from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
@@ -51,6 +52,18 @@ def find_donor(session: Session, name: str) -> Donor | None:
     return None if found is None else live(found)
 
 
+_NO_NAME = "Enter the donor's name, or pick a donor from the list."
+
+
+def find_donors(session: Session, names: Iterable[str]) -> dict[str, Donor]:
+    """``find_donor`` for many names at once, by name key: names of no donor are left out."""
+    found = {}
+    for keys in bulk.in_chunks(sorted({name_key(name) for name in names})):
+        query = select(Donor).options(joinedload(Donor.merged_into)).where(Donor.name_key.in_(keys))
+        found.update((donor.name_key, live(donor)) for donor in session.scalars(query))
+    return found
+
+
 def _checked_name(name: str, field: str, empty: str) -> str:
     """The cleaned name, refused (beside ``field``) when empty or longer than the column."""
     shown = clean_name(name)
@@ -70,12 +83,11 @@ def _checked_type(type_: str, field: str) -> str:
 def find_or_add_donor(session: Session, name: str, type_: str = DonorType.OTHER, country: str | None = None) -> Donor:
     """The donor called ``name`` (or the one it was merged into), added with ``type_`` and
     ``country`` when it is new."""
-    shown = _checked_name(name, "new_donor", "Enter the donor's name, or pick a donor from the list.")
+    shown = _checked_name(name, "new_donor", _NO_NAME)
     existing = find_donor(session, shown)
     if existing is not None:
         return existing
-    _checked_type(type_, "donor_type")
-    donor = Donor(name=shown, name_key=name_key(shown), type=str(type_), country=country or None)
+    donor = Donor(**new_donor(shown, type_, country))
     try:
         # A savepoint, so that losing a race with another request adding the same donor
         # (the unique name_key) rolls back only this insert and we take theirs.
@@ -98,6 +110,14 @@ def held(session: Session, donor: Donor) -> Donor:
         donor = donor.merged_into
         session.refresh(donor, with_for_update={"read": True})
     return donor
+
+
+def new_donor(name: str, type_: str = DonorType.OTHER, country: str | None = None) -> dict:
+    """The columns of a donor added under ``name``, its name and type checked: what
+    ``find_or_add_donor`` adds, and what an import inserts in bulk."""
+    shown = _checked_name(name, "new_donor", _NO_NAME)
+    return {"name": shown, "name_key": name_key(shown), "type": _checked_type(type_, "donor_type"),
+            "country": country or None}
 
 
 def donor_choices(session: Session) -> list[tuple[str, str]]:

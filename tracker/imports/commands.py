@@ -1,4 +1,9 @@
-"""``flask import-contributions``: the web import's checks and report, for bulk loads."""
+"""``flask import-contributions``: the web import's checks and report, for bulk loads.
+
+It records as the pages do (``tracker.imports.recording``): the file is checked in a read
+transaction and recorded in one short write, so a bulk load never holds SQLite's write lock
+for longer than its inserts take, and the office goes on saving meanwhile.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,11 +14,11 @@ from flask.cli import with_appcontext
 
 from tracker import cli
 from tracker.core import money
-from tracker.imports import mapping
-from tracker.imports.files import UnreadableFile, read_table
+from tracker.imports import mapping, recording
+from tracker.imports.files import UnreadableFile, read_upload
 from tracker.imports.report import duplicate_lines, problem_lines, summary, write_skipped_report
 from tracker.imports.rows import STATUS_WORDS
-from tracker.imports.run import ImportConflict, run_import
+from tracker.imports.run import Choices, ImportConflict
 
 
 def _columns(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -65,26 +70,23 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
     if currency is not None:
         currency = cli.parsed(money.currency, currency, "--currency").code
     try:
-        table = read_table(file.name, file.read_bytes(), max_unzipped=current_app.config["IMPORT_MAX_UNZIPPED_BYTES"])
+        table = read_upload(file.name, file.read_bytes(), current_app.config, cap_rows=False)
     except UnreadableFile as error:
         raise click.ClickException(str(error)) from None
-    with cli.new_session(write=True) as session:
-        chosen = mapping.Mapping({**mapping.remembered(session, table.headers), **_columns(column_pairs)},
-                                 gap=gap.upper() if gap else None, currency=currency, status=_status(status))
-        refused = chosen.problems(table.headers)
-        if refused:
-            reasons = " ".join(p.message for p in refused)
-            raise click.ClickException(f"{reasons} (see --column, --gap, --currency, --status)")
-        click.echo("Columns: " + ", ".join(f"{t}={h}" for t, h in chosen.columns.items()))
-        try:
-            result = run_import(session, table, chosen, skip_invalid=skip_invalid, allow_duplicates=allow_duplicates)
-        except ImportConflict as conflict:
-            raise click.ClickException(str(conflict)) from None
-        if result.complete and not dry_run:
-            mapping.remember(session, table.headers, chosen.columns)
-            session.commit()
-        else:
-            session.rollback()
+    with cli.new_session() as session:
+        remembered = mapping.remembered(session, table.headers)
+    chosen = mapping.Mapping({**remembered, **_columns(column_pairs)}, gap=gap.upper() if gap else None,
+                             currency=currency, status=_status(status))
+    refused = chosen.problems(table.headers)
+    if refused:
+        reasons = " ".join(p.message for p in refused)
+        raise click.ClickException(f"{reasons} (see --column, --gap, --currency, --status)")
+    click.echo("Columns: " + ", ".join(f"{t}={h}" for t, h in chosen.columns.items()))
+    choices = Choices(skip_invalid=skip_invalid, allow_duplicates=allow_duplicates)
+    try:
+        result = _checked_or_recorded(table, chosen, choices, dry_run)
+    except ImportConflict as conflict:
+        raise click.ClickException(str(conflict)) from None
     for line in [*problem_lines(result.problems), *duplicate_lines(result)]:
         click.echo(line, err=True)
     outcome = summary(result)
@@ -95,6 +97,16 @@ def import_contributions(file: Path, gap, currency, status, column_pairs, skip_i
     click.echo(_said(result, outcome, dry_run))
     if outcome["imported"] == 0:
         raise SystemExit(1)
+
+
+def _checked_or_recorded(table, chosen: mapping.Mapping, choices: Choices, dry_run: bool):
+    """A dry run only checks; otherwise the file is recorded and its columns remembered."""
+    if dry_run:
+        return recording.check(table, chosen, choices).result
+
+    def remember(session, _result) -> None:
+        mapping.remember(session, table.headers, chosen.columns)
+    return recording.record_import(table, chosen, choices, cli.cli_actor(), also=remember)
 
 
 def _said(result, outcome: dict, dry_run: bool) -> str:

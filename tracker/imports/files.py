@@ -5,12 +5,18 @@ the sizes its zip directory declares are added up and a workbook beyond the cap 
 Python's zipfile never inflates a part past its declared size (a part that lies fails its
 CRC check), so the declared total bounds what reading can cost. openpyxl parses the XML with
 defusedxml (installed with the app), which refuses entity expansion attacks.
+
+Shape is capped as well as size: a small file can still hold 100,000 columns, and every page
+that lists a file's columns (a choice of header per target) grows with them. A file wider than
+``max_columns`` or with a header longer than ``MAX_HEADER_LENGTH`` is refused as it is read,
+before it is kept or listed.
 """
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -22,6 +28,8 @@ from openpyxl.utils import get_column_letter
 MAX_ZIP_ENTRIES = 10_000
 #: The sheet the template workbook puts the rows on; otherwise the first sheet is read.
 TEMPLATE_SHEET = "Contributions"
+#: The longest header a column may have; a real one is a few words.
+MAX_HEADER_LENGTH = 200
 
 Cell = str | int | float | datetime | bool | None
 
@@ -41,8 +49,12 @@ class Table:
         return next((cells for n, cells in self.rows if n == number), None)
 
 
-def read_table(filename: str, content: bytes, *, max_unzipped: int, max_rows: int | None = None) -> Table:
-    """The table in ``content``, a .xlsx or .csv file, or ``UnreadableFile`` saying why not."""
+def read_table(filename: str, content: bytes, *, max_unzipped: int, max_rows: int | None = None,
+               max_columns: int | None = None) -> Table:
+    """The table in ``content``, a .xlsx or .csv file, or ``UnreadableFile`` saying why not.
+
+    ``max_rows`` and ``max_columns`` cap its shape (None: no cap).
+    """
     if not content:
         raise UnreadableFile("The file is empty.")
     if zipfile.is_zipfile(io.BytesIO(content)):
@@ -50,10 +62,18 @@ def read_table(filename: str, content: bytes, *, max_unzipped: int, max_rows: in
     elif filename.lower().endswith(".xlsx"):
         raise UnreadableFile("This .xlsx file is damaged or is not really an Excel workbook.")
     elif filename.lower().endswith((".csv", ".txt")):
-        raw_rows = _csv_rows(content)
+        raw_rows = _csv_rows(content, max_columns)
     else:
         raise UnreadableFile("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")
-    return _table(raw_rows, max_rows)
+    return _table(raw_rows, max_rows, max_columns)
+
+
+def read_upload(filename: str, content: bytes, config: Mapping, *, cap_rows: bool = True) -> Table:
+    """``read_table`` within the limits of the settings: ``IMPORT_MAX_UNZIPPED_BYTES``,
+    ``IMPORT_MAX_COLUMNS`` and, unless ``cap_rows`` is False (the command), ``IMPORT_MAX_ROWS``."""
+    return read_table(filename, content, max_unzipped=config["IMPORT_MAX_UNZIPPED_BYTES"],
+                      max_rows=config["IMPORT_MAX_ROWS"] if cap_rows else None,
+                      max_columns=config["IMPORT_MAX_COLUMNS"])
 
 
 def _workbook_rows(content: bytes, max_unzipped: int):
@@ -80,7 +100,7 @@ def _workbook_rows(content: bytes, max_unzipped: int):
         workbook.close()
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def _csv_rows(content: bytes, max_columns: int | None) -> list[list[str]]:
     """The rows of a CSV file read as a whole, as it was written.
 
     The standard dialect (comma, double quote, a doubled quote inside quotes) is tried first:
@@ -88,13 +108,15 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     wrong guess splits a later value silently. A guessed dialect (semicolons, tabs) is taken only
     when the standard one does not give every row the header's number of columns, or sees a
     single column (an import needs at least the donor and the amount). A file that no dialect
-    reads consistently is refused, naming its first row that disagrees.
+    reads consistently is refused, naming its first row that disagrees. A header wider than
+    ``max_columns`` is refused first: that is what is wrong with such a file, whatever its rows.
     """
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile("This CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8”.") from None
     standard = _CsvReading.of(text, csv.excel)
+    _check_width(standard.header_width, max_columns)
     if standard.reads_well:
         return standard.rows
     sniffed = _sniffed(text)
@@ -147,14 +169,24 @@ class _CsvReading:
         return self.header_width > 1 and self.disagreeing is None
 
 
-def _table(raw_rows, max_rows: int | None) -> Table:
-    """Header from the first non-empty row; empty rows skipped; trailing empty cells dropped."""
+def _check_width(width: int, max_columns: int | None, row: int | None = None) -> None:
+    if max_columns is not None and width > max_columns:
+        where = "The file" if row is None else f"Row {row} of the file"
+        raise UnreadableFile(f"{where} has {width:,} columns, more than the {max_columns:,} an import reads. "
+                             "Keep only the columns of the contributions and upload it again.")
+
+
+def _table(raw_rows, max_rows: int | None, max_columns: int | None) -> Table:
+    """Header from the first non-empty row; empty rows skipped; trailing empty cells dropped;
+    a row wider than ``max_columns`` refused as soon as it is read."""
     numbered = ((number, _trimmed(row)) for number, row in enumerate(raw_rows, start=1))
     numbered = ((number, row) for number, row in numbered if row)
     first = next(numbered, None)
     if first is None:
         raise UnreadableFile("The file has no rows.")
+    _check_width(len(first[1]), max_columns)
     headers = _headers(first[1])
+    numbered = (_within(number, row, max_columns) for number, row in numbered)
     limit = None if max_rows is None else max_rows + 1
     rows = list(islice(numbered, limit))
     if max_rows is not None and len(rows) > max_rows:
@@ -163,6 +195,11 @@ def _table(raw_rows, max_rows: int | None) -> Table:
     if not rows:
         raise UnreadableFile("The file has a header row but no rows under it.")
     return Table(headers, rows)
+
+
+def _within(number: int, row: tuple[Cell, ...], max_columns: int | None) -> tuple[int, tuple[Cell, ...]]:
+    _check_width(len(row), max_columns, number)
+    return number, row
 
 
 def _trimmed(row) -> tuple[Cell, ...]:
@@ -175,6 +212,10 @@ def _trimmed(row) -> tuple[Cell, ...]:
 def _headers(row: tuple[Cell, ...]) -> tuple[str, ...]:
     headers = tuple(" ".join(str(c).split()) if c is not None else f"Column {get_column_letter(i)}"
                     for i, c in enumerate(row, start=1))
+    too_long = next((h for h in headers if len(h) > MAX_HEADER_LENGTH), None)
+    if too_long is not None:
+        raise UnreadableFile(f"A column header is {len(too_long):,} characters long (“{too_long[:40]}…”); a header "
+                             f"has at most {MAX_HEADER_LENGTH}. Shorten it and upload the file again.")
     seen = set()
     for header in headers:
         if header.casefold() in seen:

@@ -124,10 +124,20 @@ def remembered(session: Session, headers: Sequence[str]) -> dict[str, str]:
     return {name: header for name, header in columns.items() if name in TARGET_NAMES and header in headers}
 
 
+def is_remembered(session: Session, headers: Sequence[str], columns: dict[str, str]) -> bool:
+    """Whether ``columns`` are what is kept for these headers already: then a preview writes nothing."""
+    found = session.get(ImportMapping, header_key(headers))
+    return found is not None and found.columns == _stored(columns)
+
+
+def _stored(columns: dict[str, str]) -> str:
+    return json.dumps(columns, sort_keys=True)
+
+
 def remember(session: Session, headers: Sequence[str], columns: dict[str, str]) -> None:
     """Keep ``columns`` for the next file with these headers (the last choice wins)."""
     key = header_key(headers)
-    chosen = json.dumps(columns, sort_keys=True)
+    chosen = _stored(columns)
     found = session.get(ImportMapping, key)
     if found is None:
         try:

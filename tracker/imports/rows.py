@@ -8,6 +8,7 @@ recorded (``tracker.imports.run``).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -83,13 +84,19 @@ def row_key(identity: str, occurrence: int) -> str:
     return hashlib.sha256(f"{identity}\n{occurrence}".encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=32)
+def _positions(headers: tuple[str, ...], columns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, int], ...]:
+    """Where each target's column stands among ``headers``: found once per file, not once per row."""
+    return tuple((name, headers.index(header)) for name, header in columns)
+
+
 class _Reader:
     """Reads one row's cells by target, collecting a problem for each bad value."""
 
     def __init__(self, row: int, headers: tuple[str, ...], cells: tuple[Cell, ...], mapping: Mapping):
         self.row, self.mapping, self.problems = row, mapping, []
-        self.values = {name: cells[headers.index(header)] if headers.index(header) < len(cells) else None
-                       for name, header in mapping.columns.items()}
+        self.values = {name: cells[at] if at < len(cells) else None
+                       for name, at in _positions(headers, tuple(mapping.columns.items()))}
 
     def problem(self, target: str, message: str) -> None:
         self.problems.append(Problem(self.row, self.mapping.column(target), message))

@@ -11,7 +11,7 @@ import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from tracker.core.models import ImportUpload
@@ -44,8 +44,22 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def record_result(upload: ImportUpload, summary: dict) -> None:
-    upload.result = json.dumps(summary)
+class AlreadyImported(Exception):
+    """The upload was imported already (its result is stored): a second confirmation, or a
+    second run of its job, records nothing."""
+
+
+def claim_result(session: Session, token: str, summary: dict) -> None:
+    """Store the import's result with its upload, in the transaction that records the import.
+
+    The upload's token is the import's one-time key: a result already stored raises
+    ``AlreadyImported``. One conditional UPDATE, so that of two confirmations at once (a double
+    click, two schedulers) exactly one stores it; on PostgreSQL the other waits for its commit.
+    """
+    stored = session.execute(update(ImportUpload).where(ImportUpload.token == token, ImportUpload.result.is_(None))
+                             .values(result=json.dumps(summary)))
+    if stored.rowcount != 1:
+        raise AlreadyImported()
 
 
 def result_of(upload: ImportUpload) -> dict | None:

@@ -2,7 +2,13 @@
 
 The upload is kept in the database under a random token (``tracker.imports.uploads``) so
 that any web worker can serve the next step. Nothing is written to the ledger until the user
-presses Import; then every row is recorded in the request's one transaction, or none is.
+presses Import; then every row is recorded, or none is (``tracker.imports.recording``).
+
+The columns page reads through ``reading()``, never the request's write session: a preview
+only reads, and so never holds SQLite's write lock. An import of more than ``IMPORT_JOB_ROWS``
+rows is queued for the scheduler (``tracker.imports.queue``) and the browser lands on its
+progress page, which reloads itself (``<meta http-equiv="refresh">``: no script) until the
+import is done, and then shows the same result page as an import recorded at once.
 """
 from __future__ import annotations
 
@@ -11,13 +17,14 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from tracker.core.errors import InvalidInput
-from tracker.core.models import Gap, GapStatus
-from tracker.imports import mapping, uploads
-from tracker.imports.files import UnreadableFile, read_table
+from tracker.core.models import Gap, GapStatus, ImportJobState, utcnow
+from tracker.imports import mapping, queue, recording, uploads
+from tracker.imports.files import UnreadableFile, read_upload
 from tracker.imports.forms import MappingForm, UploadForm
-from tracker.imports.report import summary, write_skipped_report, write_template
-from tracker.imports.run import ImportConflict, run_import
-from tracker.web import session
+from tracker.imports.report import write_skipped_report, write_template
+from tracker.imports.run import Choices, ImportConflict
+from tracker.jobs import runs
+from tracker.web import actor, reading, session
 from tracker.web.access import EDITORS, allow
 from tracker.web.downloads import send_workbook
 from tracker.web.saving import Save, render_form
@@ -26,12 +33,11 @@ bp = Blueprint("imports", __name__, url_prefix="/import", template_folder="templ
 
 
 def _read(filename: str, content: bytes):
-    return read_table(filename, content, max_unzipped=current_app.config["IMPORT_MAX_UNZIPPED_BYTES"],
-                      max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    return read_upload(filename, content, current_app.config)
 
 
 def _upload_or_404(token: str):
-    found = uploads.find_upload(session(), token)
+    found = uploads.find_upload(reading(), token)
     if found is None:
         abort(404, description="This upload has expired or does not exist. Upload the file again.")
     return found
@@ -79,7 +85,7 @@ def template():
 
 
 def _gap_choices():
-    return list(session().execute(
+    return list(reading().execute(
         select(Gap.code, Gap.code + " — " + Gap.title).where(Gap.status == GapStatus.OPEN.value).order_by(Gap.code)))
 
 
@@ -104,7 +110,7 @@ def columns(token: str):
     table = _stored_table(kept)
     form = MappingForm(table.headers, _gap_choices())
     if not form.is_submitted():
-        form.fill(mapping.remembered(session(), table.headers))
+        form.fill(mapping.remembered(reading(), table.headers))
         return _page(form, kept, table)
     chosen = form.mapping()
     if form.validate():
@@ -112,33 +118,63 @@ def columns(token: str):
             form.add_error(problem)
     if form.errors:
         return _page(form, kept, table)
+    reading().commit()  # the read ends here: the check and the recording have transactions of their own
     return _preview_or_import(form, kept, table, chosen)
 
 
 def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
     importing = bool(form.confirm.data)
+    choices = Choices(skip_invalid=form.skip_invalid.data, ticked=frozenset(form.allowed_duplicates.data or ()))
     if importing and uploads.result_of(kept) is not None:
-        # The upload's token is the import's one-time key: Back and Import again adds nothing.
-        flash("This file was already imported when the form was first sent; nothing was added again.", "info")
-        return redirect(url_for("imports.done", token=kept.token))
+        return _already_imported(kept.token)
+    if importing and len(table.rows) > current_app.config["IMPORT_JOB_ROWS"]:
+        queue.queue_import(session(), kept.token, chosen, choices, actor())
+        session().commit()
+        return redirect(url_for("imports.progress", token=kept.token))
     try:
-        result = run_import(session(), table, chosen, skip_invalid=form.skip_invalid.data,
-                            ticked=frozenset(form.allowed_duplicates.data or ()))
+        result = (recording.record_import(table, chosen, choices, actor(),
+                                          also=recording.kept_with_upload(kept.token, table.headers, chosen))
+                  if importing else recording.check(table, chosen, choices).result)
+    except uploads.AlreadyImported:
+        return _already_imported(kept.token)
     except ImportConflict as conflict:
-        session().rollback()
         form.form_errors.append(str(conflict))
         return _page(form, kept, table, 409)
-    written = importing and result.complete
-    if not written:
-        session().rollback()  # a preview, or an import refused for its problems: no row stays
-    mapping.remember(session(), table.headers, chosen.columns)
-    if written:
-        uploads.record_result(kept, summary(result))
-    session().commit()
-    if not written:
-        return _page(form, kept, table, 400 if importing else 200, result, refused=importing)
-    flash(f"{result.imported} contribution(s) imported.", "success")
-    return redirect(url_for("imports.done", token=kept.token))
+    if importing and result.complete:
+        flash(f"{result.imported} contribution(s) imported.", "success")
+        return redirect(url_for("imports.done", token=kept.token))
+    _remember(table, chosen)  # a preview, or an import refused for its problems
+    return _page(form, kept, table, 400 if importing else 200, result, refused=importing)
+
+
+def _remember(table, chosen: mapping.Mapping) -> None:
+    """Keep the columns chosen for the next file with these headers: a short write of its own,
+    and none at all when they are kept already (a preview then writes nothing)."""
+    if not mapping.is_remembered(reading(), table.headers, chosen.columns):
+        mapping.remember(session(), table.headers, chosen.columns)
+        session().commit()
+
+
+def _already_imported(token: str):
+    """The upload's token is the import's one-time key: Back and Import again adds nothing."""
+    flash("This file was already imported when the form was first sent; nothing was added again.", "info")
+    return redirect(url_for("imports.done", token=token))
+
+
+@bp.get("/<token>/progress")
+@allow(EDITORS)
+def progress(token: str):
+    """An import recorded by the scheduler: queued, running, refused or failed; once done, its result."""
+    kept = _upload_or_404(token)
+    job = queue.latest_job(session(), token)
+    if job is None:
+        return redirect(url_for("imports.columns", token=token))
+    if job.state == ImportJobState.DONE:
+        return redirect(url_for("imports.done", token=token))
+    poll = current_app.config["TRACKER_RUN_NOW_POLL_INTERVAL"]
+    scheduler = runs.running_scheduler(runs.reported_schedules(session()), utcnow(), poll)
+    return render_template("imports/import_progress.html", upload=kept, job=job, outcome=queue.outcome_of(job),
+                           scheduler=scheduler, poll=poll, refresh=job.state in queue.ACTIVE)
 
 
 @bp.get("/<token>/done")
@@ -147,7 +183,8 @@ def done(token: str):
     kept = _upload_or_404(token)
     outcome = uploads.result_of(kept)
     if outcome is None:
-        return redirect(url_for("imports.columns", token=token))
+        waiting = queue.latest_job(session(), token) is not None
+        return redirect(url_for("imports.progress" if waiting else "imports.columns", token=token))
     return render_template("imports/import_done.html", upload=kept, outcome=outcome)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.core import db
 from tracker.core.models import JobRun, RunOutcome, utcnow
+from tracker.imports import queue
 from tracker.jobs import JOBS, Job, JobContext, locks, runs, ticks
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ class Runner:
                     runs.link_request(session, request.id, record.id)
             done.append(record)
         return done
+
+    def serve_imports(self) -> list[int]:
+        """Record the imports queued by the web app (tracker.imports.queue) in this process."""
+        return queue.serve(self.process, self.clock(), self.config)
 
     def report_schedule(self, entries: Iterable[tuple[str, int, datetime | None]]) -> None:
         with db.writing() as session:

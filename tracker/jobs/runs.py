@@ -5,14 +5,17 @@ Read by the admin page and the JSON API, written by the runner and the scheduler
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from tracker.core.models import JobRequest, JobRun, JobSchedule, RunOutcome
+from tracker.core.models import JobRequest, JobRun, JobSchedule, RunOutcome, as_utc
+
+#: A scheduler that has not reported for this many poll intervals is taken as not running.
+SILENT_POLLS = 3
 
 
 def save(session: Session, run: JobRun) -> JobRun:
@@ -104,3 +107,11 @@ def report_schedule(session: Session, entries: Iterable[tuple[str, int, datetime
 
 def reported_schedules(session: Session) -> dict[str, JobSchedule]:
     return {row.job: row for row in session.scalars(select(JobSchedule))}
+
+
+def running_scheduler(reported: dict[str, JobSchedule], now: datetime, poll_seconds: int) -> JobSchedule | None:
+    """The latest of the ``reported`` schedules, when it is recent enough to mean a scheduler is
+    running: what /admin/jobs and an import's progress page tell people."""
+    latest = max(reported.values(), key=lambda row: as_utc(row.seen_at), default=None)
+    quiet = timedelta(seconds=SILENT_POLLS * poll_seconds)
+    return latest if latest is not None and now - as_utc(latest.seen_at) <= quiet else None

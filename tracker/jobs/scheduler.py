@@ -9,7 +9,8 @@ Each job runs on ticks counted from a fixed anchor (tracker.jobs.ticks), with
 ``coalesce=True`` and a misfire grace of one interval: after the machine slept through
 several ticks the job runs once, not once per missed tick; ``max_instances=1`` keeps a slow
 run from overlapping the next in the same process. A short poll job serves the "Run now"
-requests queued through the database and reports the schedule for the admin page.
+requests and the large imports queued through the database (tracker.imports.queue), and
+reports the schedule for the admin page and the imports' progress pages.
 """
 from __future__ import annotations
 
@@ -44,19 +45,22 @@ def add_jobs(scheduler: BaseScheduler, config: Mapping, runner: Runner) -> None:
     poll = config["TRACKER_RUN_NOW_POLL_INTERVAL"]
     scheduler.add_job(
         _poll, IntervalTrigger(seconds=poll, timezone=UTC), args=(scheduler, runner), id=POLL,
-        name='"Run now" requests', coalesce=True, max_instances=1, misfire_grace_time=poll,
+        name='"Run now" requests and imports', coalesce=True, max_instances=1, misfire_grace_time=poll,
         next_run_time=datetime.now(UTC),
     )
 
 
 def _poll(scheduler: BaseScheduler, runner: Runner) -> None:
-    """Serve "Run now" requests and report the schedule; a database outage is logged, not raised."""
+    """Serve "Run now" requests, report the schedule (before a long import, so that the pages
+    still see a scheduler running), then record the queued imports; a database outage is
+    logged, not raised."""
     try:
         runner.serve_requests()
         runner.report_schedule(
             (job.id, int(job.trigger.interval.total_seconds()), job.next_run_time)
             for job in scheduler.get_jobs() if job.id in JOBS
         )
+        runner.serve_imports()
     except SQLAlchemyError as error:
         log.warning("Could not poll for run-now requests (will retry): %s", error)
 

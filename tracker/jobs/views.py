@@ -8,7 +8,7 @@ for the whole run and escape the scheduler's lock and history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
@@ -35,8 +35,6 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin", template_folder="templates
 
 #: Runs of each job shown in its row.
 LAST_RUNS = 5
-#: A scheduler that has not reported for this many poll intervals is shown as not running.
-SILENT_POLLS = 3
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,6 @@ def _status(job: Job, reported: JobSchedule | None, now: datetime) -> JobStatus:
     return JobStatus(job, interval, ticks.next_tick(now, interval), False, last)
 
 
-def _scheduler_seen(reported: dict[str, JobSchedule], now: datetime) -> JobSchedule | None:
-    """The latest report of a scheduler, when it is recent enough to mean one is running."""
-    latest = max(reported.values(), key=lambda row: as_utc(row.seen_at), default=None)
-    quiet = timedelta(seconds=SILENT_POLLS * current_app.config["TRACKER_RUN_NOW_POLL_INTERVAL"])
-    return latest if latest is not None and now - as_utc(latest.seen_at) <= quiet else None
-
-
 @bp.get("/jobs")
 @allow(ADMINS)
 def index():
@@ -70,7 +61,8 @@ def index():
     reported = runs.reported_schedules(session())
     return render_template(
         "jobs/admin_jobs.html", now=now, statuses=[_status(job, reported.get(job.name), now) for job in JOBS.values()],
-        scheduler=_scheduler_seen(reported, now), waiting=runs.waiting_requests(session()),
+        scheduler=runs.running_scheduler(reported, now, current_app.config["TRACKER_RUN_NOW_POLL_INTERVAL"]),
+        waiting=runs.waiting_requests(session()),
         recent=runs.recent_runs(session(), limit=50),
     )
 

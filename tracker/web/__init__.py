@@ -22,11 +22,22 @@ def session() -> Session:
     """The request's session. Requests that may write (POST …) begin write transactions,
     which on SQLite take the write lock at BEGIN (see ``tracker.core.db``)."""
     if "db" not in g:
-        g.db = db.new_session(write=request.method not in SAFE_METHODS, actor=_actor())
+        g.db = db.new_session(write=request.method not in SAFE_METHODS, actor=actor())
     return g.db
 
 
-def _actor() -> Actor:
+def reading() -> Session:
+    """A read session for this request, whatever its method. A POST that reads at length before
+    a short write (the import's check) reads here: ``session()`` would take SQLite's write lock
+    at its first statement and hold it while the request reads."""
+    if request.method in SAFE_METHODS:
+        return session()
+    if "read_db" not in g:
+        g.read_db = db.new_session(actor=actor())
+    return g.read_db
+
+
+def actor() -> Actor:
     """Who the audit trail names for this request's changes."""
     address = request.remote_addr or ""
     if current_user.is_authenticated:
@@ -35,9 +46,10 @@ def _actor() -> Actor:
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    found = g.pop("db", None)
-    if found is not None:
-        found.close()
+    for name in ("db", "read_db"):
+        found = g.pop(name, None)
+        if found is not None:
+            found.close()
 
 
 def init_app(app: Flask) -> None:
