@@ -127,6 +127,7 @@ ROUTES: dict[str, Route] = {
     "imports.columns": Route(),
     "imports.done": Route(records={"token": "imported"}),
     "imports.skipped": Route(records={"token": "imported"}),
+    "imports.progress": Route(records={"token": "imported"}),
     "auth.login": Route(NOBODY, valid={"email": "editor@example.org", "password": factories.PASSWORD}),
     "auth.logout": Route(shown="dashboard.index"),
     "auth.password": Route(),
