@@ -66,7 +66,7 @@ def test_the_sorted_column_carries_aria_sort_and_its_link_flips_the_direction(cl
 
 def test_the_caption_says_how_the_table_is_sorted(client, ledger):
     page = client.get("/gaps/KHM-SME?sort=usd&dir=asc").get_data(as_text=True)
-    assert "sorted by US$, ascending" in page
+    assert "sorted by Amount, ascending" in page
 
 
 @pytest.mark.parametrize("url", ["/gaps/KHM-SME", "/donors", "/contributions", "/"])
