@@ -98,12 +98,16 @@ def write_off(browser, base: str, race: Round) -> Post:
                    {"reason": "The donor closed the fund", "confirm": "y"})
 
 
+def _contribution(donor_id: int, amount: str, decided: str, reference: str) -> dict[str, str]:
+    """The contribution form filled in for a committed US$ contribution from a donor picked in the list."""
+    return {"donor_id": str(donor_id), "new_donor": "", "donor_type": "other", "donor_country": "",
+            "amount": amount, "currency": "USD", "rate": "", "rate_date": "", "status": "committed",
+            "decision_date": decided, "reference": reference, "note": ""}
+
+
 def edit(browser, base: str, race: Round) -> Post:
-    return _opened(browser, f"{base}/contributions/{race.contribution_id}/edit", {
-        "donor_id": str(race.donor_id), "new_donor": "", "donor_type": "other", "donor_country": "",
-        "amount": "1200.00", "currency": "USD", "rate": "", "rate_date": "", "status": "committed",
-        "decision_date": "2026-01-15", "reference": "AGR-EDITED", "note": "",
-    })
+    return _opened(browser, f"{base}/contributions/{race.contribution_id}/edit",
+                   _contribution(race.donor_id, "1200.00", "2026-01-15", "AGR-EDITED"))
 
 
 def void(browser, base: str, race: Round) -> Post:
@@ -112,11 +116,8 @@ def void(browser, base: str, race: Round) -> Post:
 
 def record(browser, base: str, race: Round) -> Post:
     """A new contribution from the donor being merged, picked from the list."""
-    return _opened(browser, f"{base}/gaps/{GAP}/contributions/new", {
-        "donor_id": str(race.donor_id), "new_donor": "", "donor_type": "other", "donor_country": "",
-        "amount": "300.00", "currency": "USD", "rate": "", "rate_date": "", "status": "committed",
-        "decision_date": "2026-02-01", "reference": "AGR-NEW", "note": "",
-    })
+    return _opened(browser, f"{base}/gaps/{GAP}/contributions/new",
+                   _contribution(race.donor_id, "300.00", "2026-02-01", "AGR-NEW"))
 
 
 def merge(browser, base: str, race: Round) -> Post:
