@@ -56,9 +56,10 @@ class ContributionRow:
     written_off_usd: Decimal
     exchange_difference_usd: Decimal
     reference: str
-    note: str
-    cancel_reason: str = ""
-    write_off_reason: str = ""
+    note: str  # internal: staff only
+    cancel_reason: str = ""  # internal: staff only
+    write_off_reason: str = ""  # internal: staff only
+    donor_note: str = ""  # the note to the donor, which its statement prints
 
     @property
     def shown_status(self) -> str:

@@ -52,6 +52,13 @@ CONTRIBUTIONS = Table("Contributions", (
     Column("Why cancelled or written off", "reason", width=30, wrap=True),
 ), freeze="D2", title_columns=3)
 
+#: The contributions as the donor's own statement lists them: the note to the donor, never the
+#: staff's internal note or their reasons for cancelling or writing off.
+STATEMENT_CONTRIBUTIONS = Table("Contributions", (
+    *(column for column in CONTRIBUTIONS.columns if column.field not in ("note", "reason")),
+    Column("Note to the donor", "donor_note", width=30, wrap=True),
+), freeze="D2", title_columns=3)
+
 PAYMENTS = Table("Payments", (
     Column("Contribution No.", "contribution", Kind.ID, width=12),
     Column("Gap", "gap_code", width=10),

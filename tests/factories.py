@@ -27,11 +27,12 @@ def add_gap(session: Session, code: str = "TST-1", requirement: str = "1000000.0
 
 def add_contribution(session: Session, gap: Gap, amount: str, *, donor: str = "Test Donor", currency: str = "USD",
                      rate: str | None = None, status: str = "committed", decision_date: date | None = None,
-                     reference: str = "") -> Contribution:
+                     reference: str = "", note: str = "", donor_note: str = "") -> Contribution:
     entry = contributions.ContributionInput(
         donor=donors.find_or_add_donor(session, donor), status=status, amount=Decimal(amount), currency=currency,
         rate=None if rate is None else Decimal(rate), rate_date=None, decision_date=decision_date or date(2026, 1, 15),
-        reference=reference, duplicate_confirmed=True,  # the duplicate rule has tests of its own
+        reference=reference, note=note, donor_note=donor_note,
+        duplicate_confirmed=True,  # the duplicate rule has tests of its own
     )
     return contributions.record_contribution(session, gap, entry)
 

@@ -11,7 +11,16 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from reports import formats
-from reports.sheets import CONTRIBUTION_PARTS, CONTRIBUTIONS, DONORS, GAPS, HISTORY, PAYMENTS, SCHEDULE
+from reports.sheets import (
+    CONTRIBUTION_PARTS,
+    CONTRIBUTIONS,
+    DONORS,
+    GAPS,
+    HISTORY,
+    PAYMENTS,
+    SCHEDULE,
+    STATEMENT_CONTRIBUTIONS,
+)
 from tests import factories
 from tests.libreoffice import round_trip
 from tests.reports.documents import example_ledger
@@ -209,7 +218,7 @@ def test_a_donor_statement_agrees_with_the_app(client, session, ledger):
     assert cents(donor["funding"]) == japan.funding_usd and cents(donor["received"]) == japan.received_usd
     assert book["Donor"]["G2"].number_format == formats.USD_FORMAT
     assert book["Contributions"]["F2"].number_format == '"JPY "#,##0' and book["Payments"]["D2"].is_date
-    assert {r["donor"] for r in records(book["Contributions"], CONTRIBUTIONS)} == {"Government of Japan"}
+    assert {r["donor"] for r in records(book["Contributions"], STATEMENT_CONTRIBUTIONS)} == {"Government of Japan"}
     [gap] = records(book["Gaps funded"], GAPS)
     sme = next(f for f in gap_figures(session) if f.code == "KHM-SME")
     assert (gap["code"], cents(gap["shortfall"])) == ("KHM-SME", sme.shortfall_usd)
@@ -260,3 +269,20 @@ def test_the_history_sheet_has_each_gap_s_day_and_the_totals_by_day(client, sess
     assert cents(last["total_funding"]) == sum(cents(r["funding"]) for r in history if r["day"] == days[-1])
     [chart] = book["History"]._charts
     assert chart.tagname == "lineChart"
+
+
+def test_a_donor_statement_prints_the_note_to_the_donor_never_the_staffs_notes_or_reasons(client, session):
+    """The statement goes to the donor: internal notes and the reasons for cancelling or
+    writing off are the staff's (issue 12, point 6)."""
+    gap = factories.add_gap(session, "KHM-SME", requirement="720000.00")
+    kept = factories.add_contribution(session, gap, "1000.00", donor="Sweden", reference="SE-1",
+                                      note="Chase via the embassy", donor_note="Thank you for the second tranche")
+    withdrawn = factories.add_contribution(session, gap, "500.00", donor="Sweden", reference="SE-2")
+    cancel_contribution(session, withdrawn, "Typed twice by the officer", withdrawn.version)
+    session.commit()
+    book, data = workbook(client, f"/donors/{kept.donor_id}/statement.xlsx")
+    listed = records(book["Contributions"], STATEMENT_CONTRIBUTIONS)
+    assert {r["donor_note"] for r in listed} == {"Thank you for the second tranche", None}
+    texts = {str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row if cell.value}
+    assert not {"Chase via the embassy", "Typed twice by the officer"} & texts
+

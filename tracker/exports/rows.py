@@ -98,7 +98,8 @@ def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
         select(Contribution.id.label("number"), Gap.code.label("gap_code"), Donor.name.label("donor"),
                Contribution.status, Contribution.decision_date, Contribution.amount_minor, Contribution.currency,
                Contribution.rate, Contribution.rate_date, Contribution.usd_cents, Contribution.reference,
-               Contribution.note, Contribution.cancel_reason, WriteOff.reason.label("write_off_reason"))
+               Contribution.note, Contribution.donor_note, Contribution.cancel_reason,
+               WriteOff.reason.label("write_off_reason"))
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
         .where(*_between(Contribution.decision_date, filters.date_from, filters.date_to))
@@ -119,7 +120,7 @@ def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()
             received_usd=money.usd(row.received_cents), written_off_usd=money.usd(row.written_off_cents),
             exchange_difference_usd=money.usd(row.exchange_difference_cents),
             reference=row.reference, note=row.note, cancel_reason=row.cancel_reason or "",
-            write_off_reason=row.write_off_reason or "",
+            write_off_reason=row.write_off_reason or "", donor_note=row.donor_note,
         )
 
 
