@@ -90,14 +90,14 @@ def sqlite_template(tmp_path_factory) -> Path:
     """A SQLite database migrated once; each test gets a copy (the audit trail's triggers
     forbid emptying it row by row, as they should)."""
     path = tmp_path_factory.mktemp("template") / "tracker.sqlite3"
-    _migrated(f"sqlite:///{path}")
+    schema.upgrade_database(f"sqlite:///{path}")
     return path
 
 
 @pytest.fixture(scope="session")
 def postgresql_migrated(postgresql) -> Postgres:
     """Migrated as the owner, the app role given its privileges, as ``init-db --app-role`` does."""
-    _migrated(postgresql.owner_url)
+    schema.upgrade_database(postgresql.owner_url)
     engine = db.make_engine(postgresql.owner_url)
     try:
         with engine.begin() as connection:
@@ -105,14 +105,6 @@ def postgresql_migrated(postgresql) -> Postgres:
     finally:
         engine.dispose()
     return postgresql
-
-
-def _migrated(url: str) -> None:
-    engine = db.make_engine(url)
-    try:
-        schema.upgrade(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

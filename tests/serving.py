@@ -32,9 +32,9 @@ def throwaway_app(name: str) -> Iterator[Flask]:
     """The app on a migrated SQLite file in a temporary folder, gone after the block (for the
     screenshots and the printed documents)."""
     with tempfile.TemporaryDirectory() as scratch:
-        app = create_app({"DATABASE_URL": f"sqlite:///{scratch}/{name}.sqlite3", "SECRET_KEY": name,
-                          "TRACKER_SEED": ""})
-        schema.upgrade(app.extensions["tracker.engine"])
+        url = f"sqlite:///{scratch}/{name}.sqlite3"
+        schema.upgrade_database(url)
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": name, "TRACKER_SEED": ""})
         try:
             yield app
         finally:

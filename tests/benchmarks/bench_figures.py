@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def prepare(engine: Engine, args: argparse.Namespace) -> list[report.Timing]:
     """Migrate, refuse a database that already holds gaps, load the example data."""
-    setup = [report.once("migrate (alembic upgrade head)", lambda: schema.upgrade(engine))]
+    url = engine.url.render_as_string(hide_password=False)
+    setup = [report.once("migrate (alembic upgrade head)", lambda: schema.upgrade_database(url))]
     with db.new_session() as session:
         if session.scalar(select(func.count()).select_from(Gap)):
             raise SystemExit("The benchmark database already has gaps; give it an empty one.")

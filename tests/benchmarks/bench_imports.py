@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "bench"})
         engine: Engine = app.extensions["tracker.engine"]
         try:
-            setup = [report.once("migrate (alembic upgrade head)", lambda: schema.upgrade(engine)),
+            setup = [report.once("migrate (alembic upgrade head)", lambda: schema.upgrade_database(url)),
                      report.once(f"load {args.gaps:,} gaps + {args.contributions:,} contributions",
                                  lambda: _load(args))]
             files = _Files(args.rows)

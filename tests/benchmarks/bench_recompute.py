@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "bench"})
         engine: Engine = app.extensions["tracker.engine"]
         try:
-            schema.upgrade(engine)
+            schema.upgrade_database(url)
             start = time.perf_counter()
             with db.writing() as session:
                 load_demo(session, args.gaps, args.contributions)

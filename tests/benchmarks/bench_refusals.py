@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "x"})
         engine = app.extensions["tracker.engine"]
         try:
-            schema.upgrade(engine)
+            schema.upgrade_database(url)
             client = signed_in_client(app, "editor")
             timings = report.timed({
                 "floor: zipfile reads the bomb's directory": lambda: _declared_size(bomb),

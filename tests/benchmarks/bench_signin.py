@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "x"})
         engine = app.extensions["tracker.engine"]
         try:
-            schema.upgrade(engine)
+            schema.upgrade_database(url)
             live, disabled = _accounts()
             stored = passwords.hash_password(PASSWORD)
             post = _poster(app, posts=4 * (args.repeat + 1))  # four cases post, untimed once

@@ -23,3 +23,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` on an engine of its own, as ``init-db`` does as the schema's
+    owner: the app's own engine may not create or drop the audit trail's triggers (on SQLite an
+    authorizer refuses it, on PostgreSQL the app's role owns nothing)."""
+    from tracker.core import db
+
+    engine = db.make_engine(url)
+    try:
+        upgrade(engine, revision)
+    finally:
+        engine.dispose()
