@@ -277,3 +277,13 @@ def test_the_donor_page_offers_edit_and_merge_to_editors_only(client, client_as,
     a, _, _ = pair
     assert "Merge into another donor…" in client.get(f"/donors/{a.id}").get_data(as_text=True)
     assert "Merge into another donor…" not in client_as("viewer").get(f"/donors/{a.id}").get_data(as_text=True)
+
+
+def test_a_confirmed_merge_into_a_donor_that_does_not_exist_is_refused_beside_the_field(forms, session, pair):
+    """A confirmation edited to name no donor: refused like a wrong pick, nothing moved."""
+    a, b, _ = pair
+    response = forms.post(f"/donors/{b.id}/merge", {**confirm_form(a, b), "into": "9999"})
+    assert response.status_code == 400
+    assert error_beside(response.get_data(as_text=True), "into") == "That donor no longer exists; pick another."
+    session.expire_all()
+    assert b.merged_into_id is None

@@ -224,7 +224,7 @@ def merge_donors(session: Session, source: Donor, target: Donor, source_version:
     a contribution being recorded for ``source`` meanwhile either commits before the merge
     reads what to move, or waits and then finds ``source`` merged (``held``).
     """
-    for donor in sorted((source, target), key=lambda d: d.id):
+    for donor in sorted((d for d in (source, target) if d is not None), key=lambda d: d.id):
         session.refresh(donor, with_for_update=True)
     plan = merge_plan(session, source, target)
     if (source.version, target.version) != (source_version, target_version):
