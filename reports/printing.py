@@ -3,8 +3,10 @@
 A sheet is fitted to the page width only when the scale that takes keeps its 11 pt text at
 8 pt or more; a sheet too wide for that prints at :data:`MIN_SCALE` % and breaks across pages,
 its first columns (what identifies a row: number, gap, donor) repeated on every page, like its
-header row. Wide sheets print landscape, narrow ones portrait. Every page has a footer with
-the document's name, the sheet, the page number and the as-of time.
+header row. Wide sheets print landscape, narrow ones portrait (a statement's sheets upright
+when they fit at 8 pt). Every page names the document in its header (a long name cut short:
+a statement names its donor) and has a footer with the sheet, the page number and the as-of
+time.
 
 Widths are estimated as LibreOffice lays them out (:data:`POINTS_PER_WIDTH`, measured with
 Carlito, Calibri's metric twin); Excel draws columns a little narrower, so what fits in one
@@ -70,11 +72,15 @@ class Layout:
     scale: int  # percent; with fit_to_width, the scale the fit is expected to take (at most 100)
 
 
-def layout(widths: Sequence[float], on: Paper) -> Layout:
-    """The layout of a sheet whose columns are ``widths`` wide (in column-width units)."""
+def layout(widths: Sequence[float], on: Paper, portrait: bool = False) -> Layout:
+    """The layout of a sheet whose columns are ``widths`` wide (in column-width units); a
+    ``portrait`` sheet (a statement's) is fitted to a portrait page when that keeps 8 pt."""
     needed = POINTS_PER_WIDTH * sum(widths)
     if needed <= on.printable_width(landscape=False):
         return Layout(landscape=False, fit_to_width=False, scale=100)
+    upright = int(100 * on.printable_width(landscape=False) / needed)
+    if portrait and upright >= MIN_SCALE:
+        return Layout(landscape=False, fit_to_width=True, scale=upright)
     fitted = int(100 * on.printable_width(landscape=True) / needed)
     if fitted >= 100:
         return Layout(landscape=True, fit_to_width=False, scale=100)
@@ -83,17 +89,27 @@ def layout(widths: Sequence[float], on: Paper) -> Layout:
     return Layout(landscape=True, fit_to_width=False, scale=MIN_SCALE)
 
 
+#: Characters the page header holds on one line (the document's name: a statement names its donor).
+HEADER_CHARACTERS = 90
+
+
+def shortened(text: str, most: int) -> str:
+    """``text``, cut to ``most`` characters with an ellipsis when longer."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def footer_text(text: str) -> str:
     """``text`` as literal header/footer text: ``&`` starts a code there, so it is doubled."""
     return text.replace("&", "&&")
 
 
 def set_up(sheet: WriteOnlyWorksheet, widths: Sequence[float], *, on: Paper, document: str, as_of: datetime,
-           title_row: int | None = None, title_columns: int = 0) -> Layout:
-    """Print ``sheet`` legibly on ``on`` paper: orientation and scale from its ``widths``, its
-    header row (``title_row``) and its first ``title_columns`` columns on every page (the
-    columns only when the sheet breaks across pages), and the footer."""
-    chosen = layout(widths, on)
+           title_row: int | None = None, title_columns: int = 0, portrait: bool = False) -> Layout:
+    """Print ``sheet`` legibly on ``on`` paper: orientation and scale from its ``widths`` (see
+    :func:`layout` for ``portrait``), its header row (``title_row``) and its first
+    ``title_columns`` columns on every page (the columns only when the sheet breaks across
+    pages), and the footer."""
+    chosen = layout(widths, on, portrait)
     setup = sheet.page_setup
     setup.paperSize = on.code
     setup.orientation = "landscape" if chosen.landscape else "portrait"
@@ -109,7 +125,8 @@ def set_up(sheet: WriteOnlyWorksheet, widths: Sequence[float], *, on: Paper, doc
     if title_columns and not chosen.fit_to_width and POINTS_PER_WIDTH * sum(widths) * chosen.scale / 100 > \
             on.printable_width(chosen.landscape):
         sheet.print_title_cols = f"A:{get_column_letter(title_columns)}"
-    sheet.oddFooter.left.text = footer_text(f"{document} — {sheet.title}")
+    sheet.oddHeader.center.text = footer_text(shortened(document, HEADER_CHARACTERS))
+    sheet.oddFooter.left.text = footer_text(sheet.title)
     sheet.oddFooter.center.text = "Page &P of &N"
     sheet.oddFooter.right.text = f"As of {as_of:%Y-%m-%d %H:%M} UTC"
     return chosen

@@ -189,14 +189,64 @@ class StatusReport:
 
 
 @dataclass(frozen=True)
+class StatementLine:
+    """A line of a statement's summary: a figure in US$ and, for a donor who gives in one
+    currency, in that currency (None where the figure has no meaning in it)."""
+
+    label: str
+    usd: Decimal
+    amount: Decimal | None = None
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class MovementRow:
+    """A line of a statement's movements, as on a bank statement. A movement shows what it adds
+    to the donor's committed and received US$ and the outstanding balance after it; the opening
+    and closing positions (``position``) show the committed and received US$ to date instead."""
+
+    day: date | None
+    movement: str
+    contribution: int | None
+    gap_code: str
+    amount: Decimal | None  # in ``currency``
+    currency: str
+    committed_usd: Decimal
+    received_usd: Decimal
+    outstanding_usd: Decimal
+    position: bool = False
+
+
+@dataclass(frozen=True)
 class DonorStatement:
-    """One donor's contributions and payments, and the status of every gap they fund."""
+    """A donor's statement of contributions: its title block, a summary, the movements of a
+    period between an opening and a closing position, its instalments, the gaps it funds and
+    each of its contributions with its part in the figures."""
 
     notes: Notes
-    donor: DonorRow
-    contributions: Iterable[ContributionRow]
-    payments: Iterable[PaymentRow]
+    donor: str
+    date_from: date | None  # None: from the first movement
+    date_to: date
+    currency: str | None  # the one currency the donor gives in, if it gives in one
+    summary: Sequence[StatementLine]
+    movements: Sequence[MovementRow]
+    instalments: Sequence[InstalmentRow]
     gaps: Sequence[GapRow]
+    contributions: Iterable[ContributionRow]
+
+    @property
+    def period(self) -> str:
+        start = f"from {self.date_from:%d %B %Y}" if self.date_from else "from the first movement"
+        return f"{start} to {self.date_to:%d %B %Y}"
+
+    @property
+    def title_lines(self) -> list[tuple[str, str]]:
+        """The title block, under "Statement of contributions"."""
+        also = f"; amounts also in {self.currency}, the currency the donor gives in" if self.currency else ""
+        lines = [("Organisation and programme", self.notes.programme)] if self.notes.programme else []
+        return [*lines, ("Donor", self.donor), ("Period", self.period),
+                ("As of", f"{self.notes.as_of:%Y-%m-%d %H:%M} UTC"),
+                ("Reporting currency", f"US dollars (US$){also}"), ("Source", self.notes.source)]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 donors shows, in what order, under which headers, and which of them add up."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reports.tables import SUM, Column, Kind, Table
 
 #: Coverage of the totals row: total funding over total requirement, blank for a zero requirement.
@@ -115,3 +117,39 @@ HISTORY = Table("History", (
     Column("Funding (US$)", "total_funding", Kind.USD, width=15),
     Column("Shortfall (US$)", "total_shortfall", Kind.USD, width=15),
 ), freeze="A2", title_columns=2)
+
+# A donor's statement: each sheet printed upright when it fits at 8 pt.
+
+STATEMENT_SUMMARY = Table("Statement", (
+    Column("Summary", "label", width=34, wrap=True),
+    Column("US$", "usd", Kind.USD),
+), freeze="A2", portrait=True)
+
+
+def statement_summary(currency: str | None) -> Table:
+    """The statement's summary: US$, and the donor's own currency when it gives in one."""
+    if currency is None:
+        return STATEMENT_SUMMARY
+    return replace(STATEMENT_SUMMARY, columns=(*STATEMENT_SUMMARY.columns, Column(currency, "amount", Kind.AMOUNT)))
+
+
+MOVEMENTS = Table("Movements", (
+    Column("Date", "day", Kind.DATE),
+    Column("Movement", "movement", width=30, wrap=True),
+    Column("No.", "contribution", Kind.ID),
+    Column("Gap", "gap_code", width=10),
+    Column("Amount", "amount", Kind.AMOUNT),
+    Column("Committed (US$)", "committed_usd", Kind.USD),
+    Column("Received (US$)", "received_usd", Kind.USD),
+    Column("Outstanding (US$)", "outstanding_usd", Kind.USD),
+), freeze="C2", title_columns=2, strong="position", portrait=True)
+
+STATEMENT_INSTALMENTS = Table("Instalments", (
+    *(column for column in SCHEDULE.columns if column.field != "donor"),
+), freeze="C2", title_columns=2, highlight="overdue", portrait=True)
+
+STATEMENT_GAPS = Table("Gaps funded", (
+    Column("Code", "code", width=10),
+    Column("Funding gap", "title", width=30, wrap=True),
+    *(column for column in GAPS.columns if column.field in ("requirement", "funding", "shortfall", "coverage")),
+), freeze="C2", title_columns=2, portrait=True)

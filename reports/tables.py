@@ -92,6 +92,8 @@ class Table:
     title_columns: int = 1
     highlight: str | None = None  # a row attribute: when true, the row is filled pale red
     printed_columns: int | None = None  # how many first columns print (None: all)
+    strong: str | None = None  # a row attribute: when true, the row is bold (a statement's positions)
+    portrait: bool = False  # printed upright when it fits at 8 pt (a statement's sheets)
 
     def letter(self, field: str) -> str:
         """The column letter of ``field``."""
@@ -141,7 +143,8 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
     widths = _size_columns(sheet, table, rows if isinstance(rows, Sequence) else ())
     header_row = 1 if above is None else above.height + 1
     printing.set_up(sheet, widths[:table.printed_columns], on=printing.paper(notes.paper), document=notes.title,
-                    as_of=notes.as_of, title_row=header_row, title_columns=table.title_columns)
+                    as_of=notes.as_of, title_row=header_row, title_columns=table.title_columns,
+                    portrait=table.portrait)
     freeze_column = "".join(ch for ch in table.freeze if ch.isalpha())
     sheet.freeze_panes = f"{freeze_column}{header_row - 1 + int(table.freeze[len(freeze_column):])}"
     lines = max(printing.lines_needed(c.header, printing.line_room(w)) for c, w in zip(table.columns, widths,
@@ -153,6 +156,7 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
     makers = [_CellMaker(sheet, column, printing.line_room(width, bold=False))
               for column, width in zip(table.columns, widths, strict=True)]
     marked = attrgetter(table.highlight) if table.highlight else None
+    strong = attrgetter(table.strong) if table.strong else None
     wrapped = [(make.value, make.room) for make in makers if make.column.wrap]
     restyled = _Restyled(sheet)
     count = 0
@@ -160,8 +164,9 @@ def write_table(workbook: Workbook, table: Table, rows: Iterable, *, notes: Note
         cells = [make(row) for make in makers]
         tall = _tall_enough(sheet, header_row + count, row, wrapped)
         highlighted = bool(marked and marked(row))
-        if tall or highlighted:
-            cells = restyled(cells, fill=formats.OVERDUE_FILL if highlighted else None, top=tall)
+        bold = bool(strong and strong(row))
+        if tall or highlighted or bold:
+            cells = restyled(cells, fill=formats.OVERDUE_FILL if highlighted else None, top=tall, bold=bold)
         sheet.append(cells)
         sheet.row_dimensions.pop(header_row + count, None)  # written: a million rows keep no heights
     first_row, last_row = header_row + 1, header_row + count
@@ -201,21 +206,24 @@ def _tall_enough(sheet: WriteOnlyWorksheet, index: int, row, wrapped) -> bool:
 class _Restyled:
     """Cells (or values) made into cells with a fill (a highlighted row) and/or aligned to the
     top (a tall row, whose every cell then reads from its first line). Each new style is
-    built once and shared: restyling hashes styles, which a long sheet cannot do per cell."""
+    built once and shared: restyling hashes styles, which a long sheet cannot do per cell.
+    A bold row (a statement's opening and closing positions) is restyled the same way."""
 
     def __init__(self, sheet: WriteOnlyWorksheet):
         self.sheet = sheet
         self.styles: dict[tuple, StyleArray] = {}
 
-    def __call__(self, cells: list, *, fill=None, top: bool = False) -> list[Cell]:
+    def __call__(self, cells: list, *, fill=None, top: bool = False, bold: bool = False) -> list[Cell]:
         restyled = []
         for value in cells:
             cell = value if isinstance(value, Cell) else Cell(self.sheet, row=1, column=1, value=value)
-            key = (tuple(cell._style or StyleArray()), fill is not None, top)  # no style yet: the default
+            key = (tuple(cell._style or StyleArray()), fill is not None, top, bold)  # no style yet: the default
             style = self.styles.get(key)
             if style is None:
                 if fill is not None:
                     cell.fill = fill
+                if bold:
+                    cell.font = formats.TOTAL_FONT
                 if top:
                     cell.alignment = Alignment(horizontal=cell.alignment.horizontal,
                                                wrap_text=cell.alignment.wrap_text, vertical="top")
@@ -327,6 +335,8 @@ def _size_columns(sheet: WriteOnlyWorksheet, table: Table, rows: Sequence) -> li
         if rows:
             longest_word = max(len(word) for word in column.header.split())
             longest = max(longest_word, *(_shown_length(getattr(r, column.field)) for r in rows))
+            if column.kind is Kind.AMOUNT:
+                longest += 4  # the currency code before the amount ("EUR 1,000.00")
             width = min(width if column.wrap else MAX_WIDTH, max(longest_word, longest))
         widths.append(width + 2)
         sheet.column_dimensions[get_column_letter(index)].width = width + 2

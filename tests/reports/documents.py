@@ -7,6 +7,7 @@ docs/screenshots).
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -23,12 +24,20 @@ from tests.libreoffice import to_pdf
 from tests.serving import throwaway_app
 from tracker.contributions.rules import cancel_contribution, write_off
 from tracker.core import db
+from tracker.donors import rules as donors
 from tracker.gaps import rules as gaps
 from tracker.gaps import seed
 from tracker.gaps.snapshots import record_snapshots
 
 #: The documents printed: file name stem → the URL that downloads the workbook.
 DOCUMENTS = {"status-workbook": "/reports/status.xlsx", "contributions-export": "/reports/contributions.xlsx"}
+#: The donor whose statement is printed: the one with an overdue instalment and a payment at another rate.
+STATEMENT_DONOR = "European Union — Directorate-General for International Partnerships"
+
+
+def statement_url(session) -> str:
+    """Where the example ledger's statement downloads."""
+    return f"/donors/{donors.find_donor(session, STATEMENT_DONOR).id}/statement.xlsx"
 
 
 def example_ledger(session, today: date) -> None:
@@ -87,7 +96,8 @@ class Printed:
 
     def pages_of(self, sheet: str) -> list[int]:
         """Indexes of the pages of ``sheet`` (each footer names its sheet)."""
-        return [n for n, page in enumerate(self.pages) if f"— {sheet} Page " in page]
+        footer = re.compile(rf"^{re.escape(sheet)} Page \d+ of \d+", re.MULTILINE)
+        return [n for n, page in enumerate(self.pages) if footer.search(page)]
 
     def first_page_of(self, sheet: str) -> int:
         return self.pages_of(sheet)[0]
@@ -141,14 +151,15 @@ def main(argv: list[str]) -> int:
             user = session.query(factories.User).filter_by(email="officer@example.org").one()
             browser = app.test_client()
             sign_in(browser, user)
-        for name, url in DOCUMENTS.items():
+            documents = {**DOCUMENTS, "donor-statement": statement_url(session)}
+        for name, url in documents.items():
             response = browser.get(url)
             assert response.status_code == 200, response.status_code
             done = printed(response.data, Path(scratch) / name)
             print(render_page(done.pdf, 0, folder / f"{name}.png"))
-            if name == "status-workbook":
-                for sheet in ("Schedule", "History"):
-                    print(render_page(done.pdf, done.first_page_of(sheet), folder / f"{name}-{sheet.lower()}.png"))
+            sheets = {"status-workbook": ("Schedule", "History"), "donor-statement": ("Movements", "Instalments")}
+            for sheet in sheets.get(name, ()):
+                print(render_page(done.pdf, done.first_page_of(sheet), folder / f"{name}-{sheet.lower()}.png"))
     return 0
 
 

@@ -63,7 +63,8 @@ EXPECTED = {
     "reports.index": STAFF,
     "reports.status": STAFF,
     "reports.contributions": STAFF,
-    "reports.statement": DONOR_A_OWN,
+    "reports.statement_page": DONOR_A_OWN,
+    "reports.statement_workbook": DONOR_A_OWN,
     "imports.upload": EDITORS,
     "imports.template": EDITORS,
     "imports.columns": dict(EDITORS, editor=404, admin=404),  # no upload with this token

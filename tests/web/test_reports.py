@@ -17,16 +17,19 @@ from reports.sheets import (
     DONORS,
     GAPS,
     HISTORY,
+    MOVEMENTS,
     PAYMENTS,
     SCHEDULE,
     STATEMENT_CONTRIBUTIONS,
+    STATEMENT_GAPS,
+    statement_summary,
 )
 from tests import factories
 from tests.libreoffice import round_trip
 from tests.reports.documents import example_ledger
 from tests.web.test_contributions import error_beside
 from tracker.contributions.rules import cancel_contribution
-from tracker.core.figures import Totals, donor_figures, gap_figures
+from tracker.core.figures import Totals, donor_figures, donor_totals, gap_figures
 from tracker.core.models import Donor
 
 HOSTILE_NAMES = ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "Bell\x07 Foundation"]
@@ -213,15 +216,40 @@ def test_the_contributions_export_lists_the_selection(client, ledger):
 def test_a_donor_statement_agrees_with_the_app(client, session, ledger):
     japan = next(f for f in donor_figures(session) if f.name == "Government of Japan")
     book, _ = workbook(client, f"/donors/{japan.donor_id}/statement.xlsx")
-    assert book.sheetnames == ["Donor", "Contributions", "Payments", "Gaps funded", "Notes"]
-    [donor] = records(book["Donor"], DONORS)
-    assert cents(donor["funding"]) == japan.funding_usd and cents(donor["received"]) == japan.received_usd
-    assert book["Donor"]["G2"].number_format == formats.USD_FORMAT
-    assert book["Contributions"]["F2"].number_format == '"JPY "#,##0' and book["Payments"]["D2"].is_date
+    assert book.sheetnames == ["Statement", "Movements", "Instalments", "Gaps funded", "Contributions", "Notes"]
+    totals = donor_totals(session, japan.donor_id)
+    summary = {row["label"]: row for row in records(book["Statement"], statement_summary("JPY"))}
+    funding = summary["Committed or paid (funding)"]
+    assert cents(funding["usd"]) == japan.funding_usd == totals.funding_usd
+    assert funding["amount"] == Decimal(totals.single_currency.committed_minor)  # yen have no minor unit
+    assert cents(summary["Received"]["usd"]) == japan.received_usd
+    assert book["Statement"]["A1"].value == "Statement of contributions"
+    assert "Donor: Government of Japan" in [row[0] for row in book["Statement"].iter_rows(values_only=True)]
+    closing = records(book["Movements"], MOVEMENTS)[-1]
+    assert closing["movement"] == "Closing position" and cents(closing["committed_usd"]) == japan.funding_usd
     assert {r["donor"] for r in records(book["Contributions"], STATEMENT_CONTRIBUTIONS)} == {"Government of Japan"}
-    [gap] = records(book["Gaps funded"], GAPS)
+    [gap] = records(book["Gaps funded"], STATEMENT_GAPS)
     sme = next(f for f in gap_figures(session) if f.code == "KHM-SME")
     assert (gap["code"], cents(gap["shortfall"])) == ("KHM-SME", sme.shortfall_usd)
+
+
+def test_the_statement_page_shows_the_same_statement_and_keeps_its_period(client, session, ledger):
+    japan = next(f for f in donor_figures(session) if f.name == "Government of Japan")
+    page = client.get(f"/donors/{japan.donor_id}/statement?date_from=2026-01-01")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Statement of contributions" in text and "from 01 January 2026 to" in text
+    assert f"{japan.funding_usd:,}" in text
+    assert f'href="/donors/{japan.donor_id}/statement.xlsx?date_from=2026-01-01"' in text
+
+
+def test_a_bad_period_is_answered_beside_its_field(client, session, ledger):
+    japan = next(f for f in donor_figures(session) if f.name == "Government of Japan")
+    for url in (f"/donors/{japan.donor_id}/statement", f"/donors/{japan.donor_id}/statement.xlsx"):
+        page = client.get(f"{url}?date_from=2026-05-01&date_to=2026-04-01")
+        assert page.status_code == 400
+        assert "The end date cannot be before the start date." in page.get_data(as_text=True)
+        assert 'value="2026-05-01"' in page.get_data(as_text=True)
 
 
 def test_an_unknown_donor_has_no_statement(client):

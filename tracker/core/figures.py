@@ -203,16 +203,23 @@ class _Measures:
         arrived_minor = func.coalesce(self.paid_in.c.minor, 0)
         fully_paid = arrived_minor >= Contribution.amount_minor
         given_up = case((fully_paid, 0), else_=func.coalesce(WriteOff.usd_cents, 0))
+        given_up_minor = case((fully_paid, 0), else_=func.coalesce(WriteOff.amount_minor, 0))
         committed = Contribution.usd_cents - given_up
         counted = case((fully_paid, received), (received > committed, received), else_=committed)
         status = Contribution.status
         funds = status.in_(FUNDING_STATUSES)
+        is_committed = status == ContributionStatus.COMMITTED.value
         is_paid = status == ContributionStatus.PAID.value
         is_cancelled = status == ContributionStatus.CANCELLED.value
         self.funding = case((funds, counted), else_=0)
         self.written_off = case((funds, given_up), else_=0)
         self.exchange_difference = case((funds & fully_paid, received - Contribution.usd_cents), else_=0)
-        self.committed = case((status == ContributionStatus.COMMITTED.value, counted), else_=0)
+        #: Funding above the committed value of a contribution not fully paid: the US$ of its
+        #: payments (at the days' rates) passed its committed US$ before its own amount arrived.
+        self.received_above = case((funds & ~fully_paid & (received > committed), received - committed), else_=0)
+        #: Funding not received yet: what a committed contribution still has to bring (paid: 0).
+        self.outstanding = case((is_committed & (counted > received), counted - received), else_=0)
+        self.committed = case((is_committed, counted), else_=0)
         self.paid = case((is_paid, counted), else_=0)
         self.pledged = case((status == ContributionStatus.PLEDGED.value, Contribution.usd_cents), else_=0)
         self.cancelled = case((is_cancelled, Contribution.usd_cents), else_=0)
@@ -225,6 +232,14 @@ class _Measures:
         self.received_unpaid = case((is_paid, counted - received), else_=0)
         self.paid_in_minor = arrived_minor
         self.live = case((status != ContributionStatus.CANCELLED.value, 1), else_=0)
+        # The same parts in the contribution's own currency (its minor units), for a donor who
+        # gives in one currency: what was pledged, committed (less the rest written off), written
+        # off, and what a committed contribution still has to bring.
+        self.pledged_minor = case((status == ContributionStatus.PLEDGED.value, Contribution.amount_minor), else_=0)
+        self.committed_minor = case((funds, Contribution.amount_minor - given_up_minor), else_=0)
+        self.written_off_minor = case((funds, given_up_minor), else_=0)
+        still_due_minor = Contribution.amount_minor - given_up_minor - arrived_minor
+        self.outstanding_minor = case((is_committed & (still_due_minor > 0), still_due_minor), else_=0)
 
     def joined(self, query: Select) -> Select:
         """``query`` over contributions, joined to what each received and had written off."""
@@ -235,7 +250,8 @@ class _Measures:
 #: A listed contribution's parts in the figures, as the labelled columns of
 #: :func:`with_contribution_figures` (US cents, except ``received_minor`` in its currency).
 CONTRIBUTION_PARTS = ("pledged_cents", "funding_cents", "received_cents", "written_off_cents",
-                      "exchange_difference_cents", "received_minor", "received_unpaid_cents", "paid_in_minor")
+                      "exchange_difference_cents", "received_minor", "received_unpaid_cents", "paid_in_minor",
+                      "received_above_cents", "outstanding_cents")
 
 
 def with_contribution_figures(query: Select, contribution_ids: Sequence[int] | None = None) -> Select:
@@ -247,7 +263,8 @@ def with_contribution_figures(query: Select, contribution_ids: Sequence[int] | N
         m.pledged.label("pledged_cents"), m.funding.label("funding_cents"), m.received.label("received_cents"),
         m.written_off.label("written_off_cents"), m.exchange_difference.label("exchange_difference_cents"),
         m.received_minor.label("received_minor"), m.received_unpaid.label("received_unpaid_cents"),
-        m.paid_in_minor.label("paid_in_minor"),
+        m.paid_in_minor.label("paid_in_minor"), m.received_above.label("received_above_cents"),
+        m.outstanding.label("outstanding_cents"),
     ))
 
 
@@ -265,6 +282,8 @@ class ContributionFigures(InDollars):
     received_minor: int
     received_unpaid_cents: int  # received without a payment: marked paid before payments reached the amount
     paid_in_minor: int  # what the payments brought, in its currency, voided ones aside
+    received_above_cents: int  # funding above the committed value before the amount arrived
+    outstanding_cents: int  # funding not received yet
 
     @classmethod
     def of(cls, contribution_id: int, row) -> ContributionFigures:
@@ -304,6 +323,56 @@ def listed_totals(session: Session, contribution_ids: Select) -> ListedTotals:
         .select_from(Contribution).where(Contribution.id.in_(contribution_ids))
     )
     return ListedTotals(*(int(v) for v in session.execute(query).one()))
+
+
+@dataclass(frozen=True)
+class InCurrency:
+    """A donor's figures in one currency it gives in, in that currency's minor units."""
+
+    currency: str
+    pledged_minor: int
+    committed_minor: int  # committed or paid, less the rest written off
+    received_minor: int
+    written_off_minor: int
+    outstanding_minor: int
+
+
+@dataclass(frozen=True)
+class DonorTotals(InDollars):
+    """What a donor's statement totals: its contributions' parts in the figures summed in US
+    cents, and in each currency it gives in (cancelled contributions name no currency)."""
+
+    pledged_cents: int
+    funding_cents: int
+    received_cents: int
+    written_off_cents: int
+    exchange_difference_cents: int
+    outstanding_cents: int
+    currencies: tuple[InCurrency, ...]
+
+    @property
+    def single_currency(self) -> InCurrency | None:
+        """The donor's one currency, when all it gives is in one."""
+        return self.currencies[0] if len(self.currencies) == 1 else None
+
+
+#: The US$ parts a statement totals, in :class:`DonorTotals`' order.
+_DONOR_USD = ("pledged", "funding", "received", "written_off", "exchange_difference", "outstanding")
+_DONOR_MINOR = ("pledged_minor", "committed_minor", "received_minor", "written_off_minor", "outstanding_minor")
+
+
+def donor_totals(session: Session, donor_id: int) -> DonorTotals:
+    """A donor's statement totals, summed in SQL per currency of its live contributions."""
+    m = _Measures()
+    query = m.joined(
+        select(Contribution.currency, *(_total(getattr(m, name)) for name in (*_DONOR_USD, *_DONOR_MINOR)))
+        .where(Contribution.donor_id == donor_id, Contribution.status != ContributionStatus.CANCELLED.value)
+        .group_by(Contribution.currency).order_by(Contribution.currency)
+    )
+    groups = [(currency, [int(v) for v in sums]) for currency, *sums in session.execute(query)]
+    usd_sums = [sum(sums[i] for _, sums in groups) for i in range(len(_DONOR_USD))]
+    currencies = tuple(InCurrency(currency, *sums[len(_DONOR_USD):]) for currency, sums in groups)
+    return DonorTotals(*usd_sums, currencies=currencies)
 
 
 def figures_query() -> Select:

@@ -59,3 +59,20 @@ class ReportFiltersForm(Form):
             donor_id=int(self.donor.data) if self.donor.data else None,
             status=self.status.data or None, date_from=self.date_from.data, date_to=self.date_to.data,
         )
+
+
+class StatementPeriodForm(Form):
+    """The period of a donor's statement (GET): from the first movement to today unless narrowed."""
+
+    class Meta:
+        csrf = False
+
+    date_from = date_field("From")
+    date_to = date_field("To")
+
+    def __init__(self):
+        super().__init__(formdata=request.args)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date cannot be before the start date.")

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from reports.rows import (
     ContributionRow,
     DonorRow,
-    DonorStatement,
     GapRow,
     HistoryRow,
     InstalmentRow,
@@ -245,7 +244,7 @@ def _days(rows) -> Iterator[tuple[date, dict[str, tuple[int, int]]]]:
     """The snapshots grouped by UTC day: each gap's last (requirement, funding) of the day."""
     current, of_day = None, {}
     for taken_at, code, requirement, funding in rows:
-        day = _utc_day(taken_at)
+        day = utc_day(taken_at)
         if day != current and of_day:
             yield current, of_day
             of_day = {}
@@ -255,7 +254,7 @@ def _days(rows) -> Iterator[tuple[date, dict[str, tuple[int, int]]]]:
         yield current, of_day
 
 
-def _utc_day(moment: datetime) -> date:
+def utc_day(moment: datetime) -> date:
     """The UTC day of a snapshot (PostgreSQL hands back aware times in its own zone, SQLite naive UTC)."""
     return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
 
@@ -366,19 +365,4 @@ def status_report(session: Session, filters: ReportFilters, source: str, paper: 
         schedule=schedule_rows(session, filters, today),
         months=months_due(session, filters, today),
         history=history_rows(session, shown),
-    )
-
-
-def donor_statement(session: Session, donor_id: int, source: str, paper: str = "A4") -> DonorStatement | None:
-    """A donor's statement, or None when there is no such donor."""
-    found = donor_figures(session, [donor_id])
-    if not found:
-        return None
-    filters = ReportFilters(donor_id=donor_id)
-    return DonorStatement(
-        notes=notes(session, f"Donor statement — {found[0].name}", filters, source, paper),
-        donor=donor_row(found[0]),
-        contributions=contribution_rows(session, filters),
-        payments=payment_rows(session, filters),
-        gaps=gap_rows(session, gaps_funded_by(session, donor_id)),
     )

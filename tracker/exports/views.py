@@ -7,8 +7,11 @@ from reports.contributions import write_contributions_workbook
 from reports.statement import write_donor_statement
 from reports.status import write_status_workbook
 from tracker.contributions.rules import today
-from tracker.exports import rows
-from tracker.exports.forms import ReportFiltersForm
+from tracker.core.figures import DEFINITIONS
+from tracker.core.models import Donor
+from tracker.donors import rules as donors
+from tracker.exports import rows, statement
+from tracker.exports.forms import ReportFiltersForm, StatementPeriodForm
 from tracker.web import session
 from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.downloads import send_workbook
@@ -67,12 +70,37 @@ def contributions():
                          _file_name("contributions", filters))
 
 
+def _statement(donor_id: int):
+    """The period form and, when the period is valid, the donor's statement for it (a merged
+    donor's: the statement of the donor it joined)."""
+    donor = session().get(Donor, donor_id)
+    if donor is None:
+        abort(404, description=f"There is no donor number {donor_id}.")
+    donor = donors.live(donor)
+    require_own_donor(donor.id)
+    form = StatementPeriodForm()
+    if not form.validate():
+        return form, None
+    return form, statement.donor_statement(session(), donor.id, form.date_from.data, form.date_to.data or today(),
+                                           today(), _source(), _paper())
+
+
+def _statement_page(form, found):
+    """The statement page, or the period's messages beside its fields (400)."""
+    return render_form("exports/statement.html", form, statement=found, definitions=DEFINITIONS)
+
+
+@bp.get("/donors/<id:donor_id>/statement")
+@allow(SIGNED_IN)
+def statement_page(donor_id: int):
+    return _statement_page(*_statement(donor_id))
+
+
 @bp.get("/donors/<id:donor_id>/statement.xlsx")
 @allow(SIGNED_IN)
-def statement(donor_id: int):
-    require_own_donor(donor_id)
-    found = rows.donor_statement(session(), donor_id, _source(), _paper())
+def statement_workbook(donor_id: int):
+    form, found = _statement(donor_id)
     if found is None:
-        abort(404, description=f"There is no donor number {donor_id}.")
+        return _statement_page(form, found)
     return send_workbook(lambda handle: write_donor_statement(handle, found),
-                         f"donor-statement-{donor_id}-{today().isoformat()}.xlsx")
+                         f"donor-statement-{donor_id}-{found.date_to.isoformat()}.xlsx")
