@@ -337,6 +337,8 @@ def _size_columns(sheet: WriteOnlyWorksheet, table: Table, rows: Sequence) -> li
             longest = max(longest_word, *(_shown_length(getattr(r, column.field)) for r in rows))
             if column.kind is Kind.AMOUNT:
                 longest += 4  # the currency code before the amount ("EUR 1,000.00")
+            elif column.kind in (Kind.DATE, Kind.ID):
+                longest += 1  # right-aligned: a space before the left-aligned text beside it
             width = min(width if column.wrap else MAX_WIDTH, max(longest_word, longest))
         widths.append(width + 2)
         sheet.column_dimensions[get_column_letter(index)].width = width + 2

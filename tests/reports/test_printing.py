@@ -8,10 +8,21 @@ from datetime import UTC, datetime
 import pdfplumber
 import pytest
 
-from reports.sheets import CONTRIBUTIONS, DONORS, GAPS, HISTORY, PAYMENTS, SCHEDULE
-from tests.reports.documents import Printed, example_ledger, printed
+from reports.sheets import (
+    CONTRIBUTIONS,
+    DONORS,
+    GAPS,
+    HISTORY,
+    MOVEMENTS,
+    PAYMENTS,
+    SCHEDULE,
+    STATEMENT_GAPS,
+    STATEMENT_INSTALMENTS,
+)
+from tests.reports.documents import STATEMENT_DONOR, Printed, example_ledger, printed, statement_url
 from tests.web.test_reports import workbook
-from tracker.core.figures import DEFINITIONS, Totals, gap_figures
+from tracker.core.figures import DEFINITIONS, Totals, donor_totals, gap_figures
+from tracker.donors.rules import find_donor
 
 SHEETS = {"Summary": GAPS.columns[:GAPS.printed_columns], "Contributions": CONTRIBUTIONS.columns,
           "Payments": PAYMENTS.columns, "Donors": DONORS.columns, "Schedule": SCHEDULE.columns,
@@ -83,3 +94,25 @@ def test_letter_paper_by_setting(app, client, ledger, tmp_path):
     _, content = workbook(client, "/reports/contributions.xlsx")
     with pdfplumber.open(printed(content, tmp_path).pdf) as document:
         assert {(round(p.width), round(p.height)) for p in document.pages} == {(792, 612)}
+
+
+def test_the_donor_statement_prints_upright_and_legibly_with_its_totals(client, session, ledger, tmp_path):
+    _, content = workbook(client, statement_url(session))
+    done = printed(content, tmp_path)
+    assert done.smallest >= 8 and done.clipped == []
+    with pdfplumber.open(done.pdf) as document:
+        upright = {n for n, page in enumerate(document.pages) if page.height > page.width}
+    for sheet in ("Statement", "Movements", "Instalments", "Gaps funded"):
+        assert set(done.pages_of(sheet)) <= upright, sheet
+    assert all(page.startswith("Statement of contributions — European Union") for page in done.pages)
+    assert missing_words(done, "Statement", ["Statement of contributions", "Reporting currency: US dollars",
+                                             "Outstanding: committed, not yet received", STATEMENT_DONOR]) == []
+    for sheet, table in (("Movements", MOVEMENTS), ("Instalments", STATEMENT_INSTALMENTS),
+                         ("Gaps funded", STATEMENT_GAPS)):
+        assert missing_words(done, sheet, [c.header for c in table.columns]) == [], sheet
+    movements = "\n".join(done.pages[n] for n in done.pages_of("Movements"))
+    assert all(line in movements for line in ("Opening position", "Closing position", "Commitment", "Payment"))
+    totals = donor_totals(session, find_donor(session, STATEMENT_DONOR).id)
+    assert missing_words(done, "Statement", [usd(totals.funding_usd), usd(totals.received_usd),
+                                             usd(totals.outstanding_usd)]) == []
+    assert missing_words(done, "Notes", [label for label, _ in DEFINITIONS]) == []

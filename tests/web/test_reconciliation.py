@@ -5,8 +5,9 @@ another rate, contributions marked paid, cancellations) are recorded through the
 then the status workbook is downloaded through the app and read with openpyxl, and each US$
 column of the Contributions and Payments sheets must sum exactly (in Decimal) to the
 Summary's figure, per gap and overall; and the gap page's contributions table must sum to
-the figures the same page shows. Both databases: the figures are SQL, and SQLite and
-PostgreSQL each compute them.
+the figures the same page shows; and each donor's statement must add up the same way, its
+movements leading from the opening to the closing position, which is its summary. Both
+databases: the figures are SQL, and SQLite and PostgreSQL each compute them.
 """
 from __future__ import annotations
 
@@ -18,12 +19,22 @@ from html.parser import HTMLParser
 
 from hypothesis import HealthCheck, given, settings
 from openpyxl import load_workbook
+from sqlalchemy import select
 
-from reports.sheets import CONTRIBUTION_PARTS, CONTRIBUTIONS, GAPS, PAYMENTS
+from reports.sheets import (
+    CONTRIBUTION_PARTS,
+    CONTRIBUTIONS,
+    GAPS,
+    MOVEMENTS,
+    PAYMENTS,
+    STATEMENT_CONTRIBUTIONS,
+    statement_summary,
+)
 from tests.test_figures import gap_plans, record_plans
 from tests.web.test_reports import cents, records
 from tracker.core import db
-from tracker.core.figures import Totals, gap_figures
+from tracker.core.figures import Totals, donor_totals, gap_figures
+from tracker.core.models import Contribution, Gap
 
 #: Each US$ column of the Contributions sheet and the Summary figure it adds up to.
 SUMMED = {"pledged_usd": "pledged", "funding_usd": "funding", "received_usd": "received",
@@ -119,11 +130,46 @@ def check_gap_page(client, code: str) -> None:
         assert listed == amount(in_totals[column]) == figure, (code, column, listed, in_totals[column], figure)
 
 
+#: Each line of a statement's summary and the US$ column of its Contributions sheet that adds up to it.
+STATEMENT_SUMMED = {"Pledged, not yet committed (not funding)": "pledged_usd",
+                    "Committed or paid (funding)": "funding_usd", "Received": "received_usd",
+                    "Written off (already out of funding)": "written_off_usd",
+                    "Exchange difference (gain +, loss −; part of funding)": "exchange_difference_usd"}
+
+
+def check_statement(client, donor_id: int) -> None:
+    """A donor's statement: its Contributions columns sum to its summary, its movements take
+    the opening position to the closing one, and the closing position is the summary."""
+    with db.new_session() as session:
+        totals = donor_totals(session, donor_id)
+    response = client.get(f"/donors/{donor_id}/statement.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    currency = totals.single_currency.currency if totals.single_currency else None
+    summary = {row["label"]: row for row in records(book["Statement"], statement_summary(currency))}
+    listed = records(book["Contributions"], STATEMENT_CONTRIBUTIONS)
+    for label, field in STATEMENT_SUMMED.items():
+        assert total(listed, field) == cents(summary[label]["usd"]), label
+    opening, *moved, closing = records(book["Movements"], MOVEMENTS)
+    for field in ("committed_usd", "received_usd"):
+        assert cents(opening[field]) + total(moved, field) == cents(closing[field]), field
+    assert cents(closing["committed_usd"]) == cents(summary["Committed or paid (funding)"]["usd"]) == totals.funding_usd
+    assert cents(closing["received_usd"]) == cents(summary["Received"]["usd"]) == totals.received_usd
+    assert cents(closing["outstanding_usd"]) == cents(summary["Outstanding: committed, not yet received"]["usd"])
+
+
+def donors_of(codes: list[str]) -> list[int]:
+    with db.new_session() as session:
+        return list(session.scalars(select(Contribution.donor_id).join(Gap).where(Gap.code.in_(codes)).distinct()))
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(plans=gap_plans)
-def test_listed_columns_add_up_to_the_summary_and_to_the_gap_page(client, plans):
+def test_listed_columns_add_up_to_the_summary_the_gap_page_and_each_statement(client, plans):
     codes = record_plans(plans)
     check_workbook(client, codes)
     for code in codes:
         check_gap_page(client, code)
+    for donor_id in donors_of(codes):
+        check_statement(client, donor_id)
