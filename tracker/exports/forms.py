@@ -17,21 +17,33 @@ from tracker.web.forms import Form, date_field, options, picked_record
 PICK_DONOR = "Pick a donor from the list."
 
 
-class ReportFiltersForm(Form):
-    """GET form (no CSRF token: it changes nothing)."""
+class PeriodForm(Form):
+    """A period read from the query string (GET: no CSRF token, it changes nothing); either end
+    may be left open. A donor's statement asks for nothing more."""
 
     class Meta:
         csrf = False
 
-    gap = SelectField("Funding gap", choices=[], validate_choice=False)
-    donor = SelectField("Donor", choices=[], validate_choice=False, validators=[picked_record(PICK_DONOR)])
-    status = SelectField("Contribution status", validate_choice=False, choices=options(
-        [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
     date_from = date_field("From")
     date_to = date_field("To")
 
     def __init__(self):
         super().__init__(formdata=request.args)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date cannot be before the start date.")
+
+
+class ReportFiltersForm(PeriodForm):
+    """The report filters: a period, and the gap, donor and status."""
+
+    gap = SelectField("Funding gap", choices=[], validate_choice=False)
+    donor = SelectField("Donor", choices=[], validate_choice=False, validators=[picked_record(PICK_DONOR)])
+    status = SelectField("Contribution status", validate_choice=False, choices=options(
+        [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
+    def __init__(self):
+        super().__init__()
         gaps = session().execute(select(Gap.code, Gap.title).order_by(Gap.code))
         self.gap.choices = options([("", "All gaps"), *((code, f"{code} — {title}") for code, title in gaps)])
         self.donor.choices = options([("", "All donors"), *donors.donor_choices(session())])
@@ -48,10 +60,6 @@ class ReportFiltersForm(Form):
         if field.data and field.data not in {s.value for s in ContributionStatus}:
             raise ValidationError("Choose pledged, committed, paid or cancelled.")
 
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date cannot be before the start date.")
-
     def filters(self) -> ReportFilters:
         """The validated filters (call after ``validate()``)."""
         return ReportFilters(
@@ -60,19 +68,3 @@ class ReportFiltersForm(Form):
             status=self.status.data or None, date_from=self.date_from.data, date_to=self.date_to.data,
         )
 
-
-class StatementPeriodForm(Form):
-    """The period of a donor's statement (GET): from the first movement to today unless narrowed."""
-
-    class Meta:
-        csrf = False
-
-    date_from = date_field("From")
-    date_to = date_field("To")
-
-    def __init__(self):
-        super().__init__(formdata=request.args)
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date cannot be before the start date.")

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from reports.rows import DonorStatement, InstalmentRow, MovementRow, StatementLine
 from reports.statement import TITLE
 from tracker.core import money
-from tracker.core.figures import DonorTotals, donor_totals, with_contribution_figures
+from tracker.core.figures import FUNDING_STATUSES, DonorTotals, donor_totals, with_contribution_figures
 from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
 from tracker.exports.rows import (
     ReportFilters,
@@ -42,8 +42,6 @@ from tracker.exports.rows import (
     schedule_rows,
     utc_day,
 )
-
-FUNDS = frozenset({ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value})
 
 
 @dataclass(frozen=True)
@@ -118,7 +116,7 @@ def _lines(row, payments: Sequence) -> Iterator[_Event]:
     if row.received_above_cents:
         yield event(row.last_paid, 3, "Received above the committed US$ value (the rates of the days paid)",
                     committed_cents=row.received_above_cents)
-    if row.written_off_at is not None and row.status in FUNDS:
+    if row.written_off_at is not None and row.status in FUNDING_STATUSES:
         said = "Write-off of the unpaid rest" if row.written_off_cents else "Write-off — since paid in full, counts 0"
         yield event(utc_day(row.written_off_at), 4, said, row.written_off_minor, committed_cents=-row.written_off_cents)
 

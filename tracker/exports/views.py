@@ -1,17 +1,17 @@
 """Excel downloads: the status workbook, the contributions export, donor statements."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, current_app, request
 
 from reports.contributions import write_contributions_workbook
 from reports.statement import write_donor_statement
 from reports.status import write_status_workbook
 from tracker.contributions.rules import today
 from tracker.core.figures import DEFINITIONS
-from tracker.core.models import Donor
 from tracker.donors import rules as donors
+from tracker.donors.views import donor_or_404
 from tracker.exports import rows, statement
-from tracker.exports.forms import ReportFiltersForm, StatementPeriodForm
+from tracker.exports.forms import PeriodForm, ReportFiltersForm
 from tracker.web import session
 from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.downloads import send_workbook
@@ -73,12 +73,9 @@ def contributions():
 def _statement(donor_id: int):
     """The period form and, when the period is valid, the donor's statement for it (a merged
     donor's: the statement of the donor it joined)."""
-    donor = session().get(Donor, donor_id)
-    if donor is None:
-        abort(404, description=f"There is no donor number {donor_id}.")
-    donor = donors.live(donor)
+    donor = donors.live(donor_or_404(donor_id))
     require_own_donor(donor.id)
-    form = StatementPeriodForm()
+    form = PeriodForm()
     if not form.validate():
         return form, None
     return form, statement.donor_statement(session(), donor.id, form.date_from.data, form.date_to.data or today(),
