@@ -13,7 +13,7 @@ from tests import factories
 from tests.conftest import FormClient
 from tracker.contributions import rates
 from tracker.contributions import rules as contributions
-from tracker.core import audit
+from tracker.core import audit, mail
 from tracker.core.models import AuditEntry, Reminder, utcnow
 from tracker.gaps import rules as gaps
 from tracker.schedules import outbox
@@ -146,13 +146,14 @@ def test_a_reminder_marked_sent_names_who_marked_it(forms, session):
 def test_a_reminder_emailed_is_marked_sent_in_the_trail(app, session, monkeypatch):
     from tests.test_outbox import FakeSMTP
 
-    monkeypatch.setattr(outbox.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     gap = factories.add_gap(session, "KHM-SME")
     made = factories.add_contribution(session, gap, "300.00")
     factories.add_schedule(session, made, 1, "one-off", contributions.today() + timedelta(days=3))
     outbox.write_reminders(session, utcnow(), outbox.ReminderRules(40, 3, 7))
     session.commit()
-    smtp = outbox.SmtpSettings("smtp.example.org", 587, True, "", "", "tracker@example.org", "rm@example.org")
+    smtp = outbox.SmtpSettings(mail.SmtpServer("smtp.example.org", 587, True, "", "", "tracker@example.org"),
+                               "rm@example.org")
     assert "1 reminder(s) e-mailed" in outbox.send_unsent(smtp, utcnow())
     assert [e[2]["sent_via"] for e in trail(session, "reminder") if e[0] == "update"] == ["email"]
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tracker.contributions import rules as contributions
+from tracker.core import mail
 from tracker.core.models import Reminder
 from tracker.jobs.runner import Runner
 from tracker.schedules import outbox
@@ -101,7 +102,7 @@ class FakeSMTP:
 
 
 def test_reminders_are_emailed_only_when_smtp_is_configured(app, session, commitment, monkeypatch):
-    monkeypatch.setattr(outbox.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     FakeSMTP.sent = []
     run = Runner(app.config, clock=lambda: at(-10)).run("reminders")
     assert run.outcome == "ok" and "SMTP is not configured" in run.summary

@@ -13,17 +13,15 @@ next time (at least once), never that a reminder is lost.
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.core import db, money
+from tracker.core.mail import SmtpServer
 from tracker.core.models import (
     Contribution,
     ContributionStatus,
@@ -129,22 +127,17 @@ def mark_sent(session: Session, reminder_id: int, via: SentVia, now: datetime) -
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    host: str
-    port: int
-    starttls: bool
-    username: str
-    password: str
-    sender: str
+    """Where reminders are e-mailed: the SMTP server and the programme's mailbox."""
+    server: SmtpServer
     recipient: str
 
     @classmethod
     def from_config(cls, config: Mapping) -> SmtpSettings | None:
         """The settings, or None when reminders are not to be e-mailed."""
-        if not (config["TRACKER_SMTP_HOST"] and config["TRACKER_REMINDERS_TO"]):
+        server = SmtpServer.from_config(config)
+        if server is None or not config["TRACKER_REMINDERS_TO"]:
             return None
-        return cls(config["TRACKER_SMTP_HOST"], config["TRACKER_SMTP_PORT"], bool(config["TRACKER_SMTP_STARTTLS"]),
-                   config["TRACKER_SMTP_USERNAME"], config["TRACKER_SMTP_PASSWORD"], config["TRACKER_SMTP_FROM"],
-                   config["TRACKER_REMINDERS_TO"])
+        return cls(server, config["TRACKER_REMINDERS_TO"])
 
 
 def send_unsent(smtp_settings: SmtpSettings | None, now: datetime) -> str:
@@ -157,28 +150,13 @@ def send_unsent(smtp_settings: SmtpSettings | None, now: datetime) -> str:
         ).all()
     if not unsent:
         return "Nothing to e-mail."
-    with _connect(smtp_settings) as smtp:
+    server = smtp_settings.server
+    with server.connect() as smtp:
         for reminder_id, subject, body in unsent:
-            smtp.send_message(_message(smtp_settings, subject, body))
+            smtp.send_message(server.message(smtp_settings.recipient, subject, body))
             with db.writing() as session:
                 mark_sent(session, reminder_id, SentVia.EMAIL, now)
     return f"{len(unsent)} reminder(s) e-mailed to {smtp_settings.recipient}."
-
-
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(settings.host, settings.port, timeout=30)
-    if settings.starttls:
-        smtp.starttls(context=ssl.create_default_context())
-    if settings.username:
-        smtp.login(settings.username, settings.password)
-    return smtp
-
-
-def _message(settings: SmtpSettings, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = settings.sender, settings.recipient, subject
-    message.set_content(body)
-    return message
 
 
 @dataclass(frozen=True)
