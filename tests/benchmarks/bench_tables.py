@@ -24,6 +24,12 @@ PAGES = [
     "/contributions", "/contributions?sort=usd", "/contributions?sort=donor", "/contributions?sort=status",
     "/contributions?sort=reference", "/contributions?page=1000", "/contributions?q=DEMO-123",
     "/contributions?q=example donor 007",
+    # Filtered (issue 13): alone, combined with a search, a sort and a page, and on a gap's and a donor's page.
+    "/contributions?status=committed", "/contributions?currency=EUR", "/contributions?overdue=y",
+    "/contributions?date_from=2023-01-01&date_to=2023-03-31", "/contributions?cancelled=hide&sort=usd",
+    "/contributions?status=paid&currency=USD&sort=donor&page=20", "/contributions?q=DEMO-123&status=committed",
+    "/contributions?gap={gap}&cancelled=hide", "/gaps/{gap}?status=committed&currency=EUR",
+    "/donors/{donor}?date_from=2023-01-01&cancelled=hide",
 ]
 
 

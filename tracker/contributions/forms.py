@@ -5,11 +5,16 @@ version it began from); see ``tracker.web.saving``.
 """
 from __future__ import annotations
 
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from sqlalchemy import select
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
-from tracker.core.models import ContributionStatus, DonorType
-from tracker.web import history
+from tracker.contributions.filters import ContributionFilters
+from tracker.core import money
+from tracker.core.models import ContributionStatus, Donor, DonorType, Gap
+from tracker.donors import rules as donors
+from tracker.gaps.rules import get_gap
+from tracker.web import history, session
 from tracker.web.forms import (
     COUNTRIES,
     CURRENCY_CHOICES,
@@ -17,6 +22,7 @@ from tracker.web.forms import (
     CurrencyAmountMixin,
     Form,
     Limit,
+    PeriodForm,
     Versioned,
     date_field,
     duplicate_field,
@@ -134,3 +140,62 @@ HISTORY = {
         "source": Column("Source"),
     },
 }
+
+
+PICK_DONOR = "Pick a donor from the list."
+#: What the filter form offers for cancelled contributions: shown after the others, or left out.
+CANCELLED_CHOICES = options([("", "Shown last"), ("hide", "Hidden")])
+
+
+class ContributionFiltersForm(PeriodForm):
+    """The filters of contribution tables and of the workbooks, read from the query string.
+
+    A page that is one gap's or one donor's passes that field in ``fixed``: it is not offered,
+    and whatever the address says of it is ignored (the page's scope wins).
+    """
+
+    gap = SelectField("Funding gap", choices=[], validate_choice=False)
+    donor = SelectField("Donor", choices=[], validate_choice=False, validators=[picked_record(PICK_DONOR)])
+    status = SelectField("Status", validate_choice=False, choices=options(
+        [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
+    currency = SelectField("Currency", validate_choice=False, choices=[SelectChoice("", "Any currency"),
+                                                                       *CURRENCY_CHOICES])
+    overdue = BooleanField("Overdue only")
+    cancelled = SelectField("Cancelled contributions", choices=CANCELLED_CHOICES, default="")
+
+    def __init__(self, fixed: tuple[str, ...] = ()):
+        super().__init__()
+        for name in fixed:
+            delattr(self, name)
+        if "gap" not in fixed:
+            gaps = session().execute(select(Gap.code, Gap.title).order_by(Gap.code))
+            self.gap.choices = options([("", "All gaps"), *((code, f"{code} — {title}") for code, title in gaps)])
+        if "donor" not in fixed:
+            self.donor.choices = options([("", "All donors"), *donors.donor_choices(session())])
+
+    def validate_gap(self, field):
+        if field.data and get_gap(session(), field.data) is None:
+            raise ValidationError(f"There is no funding gap with the code {field.data}.")
+
+    def validate_donor(self, field):
+        if field.data and session().get(Donor, int(field.data)) is None:
+            raise ValidationError(PICK_DONOR)
+
+    def validate_status(self, field):
+        if field.data and field.data not in {s.value for s in ContributionStatus}:
+            raise ValidationError("Choose pledged, committed, paid or cancelled.")
+
+    def validate_currency(self, field):
+        if field.data and field.data not in money.CURRENCIES:
+            raise ValidationError(f"“{field.data}” is not a currency the tracker knows; pick one from the list.")
+
+    def filters(self) -> ContributionFilters:
+        """The validated filters (call after ``validate()``)."""
+        gap, donor = getattr(self, "gap", None), getattr(self, "donor", None)
+        return ContributionFilters(
+            gap_code=gap.data.upper() if gap and gap.data else None,
+            donor_id=int(donor.data) if donor and donor.data else None,
+            status=self.status.data or None, currency=self.currency.data or None,
+            date_from=self.date_from.data, date_to=self.date_to.data, overdue=self.overdue.data,
+            hide_cancelled=self.cancelled.data == "hide",
+        )

@@ -1,5 +1,6 @@
-"""The contributions and payments as pages list them: one query per page, filtered by gap,
-donor or search text, sorted in SQL from a whitelist of columns (``SORTING``), cut into pages.
+"""The contributions and payments as pages list them: filtered (``ContributionFilters``) and
+searched, sorted in SQL from a whitelist of columns (``SORTING``), cancelled ones last, cut into
+pages, with a totals row over every page.
 
 Donor names match as ``tracker.donors.rules.name_contains`` says; nothing a reader types
 reaches SQL except as a bound parameter.
@@ -12,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from tracker.contributions.filters import CANCELLED, ContributionFilters
 from tracker.core import money
 from tracker.core.figures import ContributionFigures, ListedTotals, listed_totals, with_contribution_figures
 from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
@@ -45,14 +47,6 @@ class ContributionLine:
         return money.from_minor(self.written_off_minor, self.contribution.currency)
 
 
-def _scoped(query, gap_id: int | None, donor_id: int | None):
-    if gap_id is not None:
-        query = query.where(Contribution.gap_id == gap_id)
-    if donor_id is not None:
-        query = query.where(Contribution.donor_id == donor_id)
-    return query
-
-
 #: The lifecycle order of statuses, which reads better in a sorted table than A to Z.
 _STATUS_ORDER = case({s.value: n for n, s in enumerate(ContributionStatus)}, value=Contribution.status)
 
@@ -75,48 +69,72 @@ SORTING = Sorting(
 _SORT_JOINS = {"donor": (Donor, Donor.id == Contribution.donor_id), "gap": (Gap, Gap.id == Contribution.gap_id)}
 
 
-def _listed(columns, gap_id: int | None, donor_id: int | None, search: str, sort: Sort | None = None) -> Select:
-    """Contributions of a gap and/or donor whose donor name, reference or gap code contains
-    ``search`` (any case; ``%`` and ``_`` are literal).
+@dataclass(frozen=True)
+class Listing:
+    """What a table of contributions shows: those the filters select whose donor name,
+    reference or gap code contains ``search``, in the ``sort`` order, cancelled ones last."""
 
-    Donor names match as ``tracker.donors.name_contains`` says; references and gap codes with
-    ILIKE (SQLite folds only ASCII letters there). Donors and gaps are few, so they are searched
-    first and contributions picked by id; the donor or gap table is joined only to sort by it,
-    which leaves the other orders free to walk an index.
-    """
-    query = _scoped(select(*columns), gap_id, donor_id)
-    if sort is not None and sort.column in _SORT_JOINS:
-        query = query.join(*_SORT_JOINS[sort.column])
-    if search:
-        pattern = contains_pattern(search)
-        query = query.where(or_(
-            Contribution.donor_id.in_(select(Donor.id).where(donors.name_contains(search))),
-            Contribution.gap_id.in_(select(Gap.id).where(Gap.code.ilike(pattern, escape=ESCAPE))),
-            Contribution.reference.ilike(pattern, escape=ESCAPE),
-        ))
-    return query
+    filters: ContributionFilters = ContributionFilters()
+    search: str = ""
+    sort: Sort = SORTING.default
+
+    def query(self, columns, *, sorted_: bool = False) -> Select:
+        """The listed contributions' ``columns`` (unordered).
+
+        Donor names match as ``tracker.donors.name_contains`` says; references and gap codes
+        with ILIKE (SQLite folds only ASCII letters there), any case, ``%`` and ``_`` literal.
+        Donors and gaps are few, so they are searched first and contributions picked by id; the
+        donor or gap table is joined only to sort by it (``sorted_``), which leaves the other
+        orders free to walk an index.
+        """
+        query = self.filters.decided(select(*columns))
+        if sorted_ and self.sort.column in _SORT_JOINS:
+            query = query.join(*_SORT_JOINS[self.sort.column])
+        if self.search:
+            pattern = contains_pattern(self.search)
+            query = query.where(or_(
+                Contribution.donor_id.in_(select(Donor.id).where(donors.name_contains(self.search))),
+                Contribution.gap_id.in_(select(Gap.id).where(Gap.code.ilike(pattern, escape=ESCAPE))),
+                Contribution.reference.ilike(pattern, escape=ESCAPE),
+            ))
+        return query
+
+    def page_ids(self, session: Session, totals: ListedTotals, limit: int, offset: int) -> list[int]:
+        """The ids of one page: the contributions that count first, in the reader's order, then
+        the cancelled ones in the same order (mistyped rows must not crowd the top of a table).
+
+        Each part is sorted and cut in the database on its own, where an index can serve the
+        order; ``totals`` says how many of each there are, so the page knows where the second
+        part starts without counting again.
+        """
+        live = totals.contributions - totals.cancelled
+        ids = []
+        if offset < live:
+            ids = self._ordered_ids(session, Contribution.status != CANCELLED, limit, offset)
+        if len(ids) < limit and totals.cancelled:
+            ids += self._ordered_ids(session, Contribution.status == CANCELLED, limit - len(ids),
+                                     max(0, offset - live))
+        return ids
+
+    def _ordered_ids(self, session: Session, condition, limit: int, offset: int) -> list[int]:
+        query = ordered(self.query([Contribution.id], sorted_=True).where(condition), SORTING, self.sort,
+                        Contribution.id)
+        return list(session.scalars(query.limit(limit).offset(offset)))
 
 
-def count_contributions(
-    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = ""
-) -> int:
-    return session.scalar(_listed([func.count(Contribution.id)], gap_id, donor_id, search))
+def contribution_totals(session: Session, listing: Listing) -> ListedTotals:
+    """The listed contributions' parts added up, in SQL, over every page: a gap's are its
+    figures; ``contributions`` is also the number of rows the table pages through."""
+    return listed_totals(session, listing.query([Contribution.id]))
 
 
 def contribution_lines(
-    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = "",
-    sort: Sort = SORTING.default, limit: int = 50, offset: int = 0,
+    session: Session, listing: Listing, totals: ListedTotals, *, limit: int = 50, offset: int = 0,
 ) -> list[ContributionLine]:
-    """A page of contributions in the ``sort`` order, in two queries whatever its length.
-
-    The page's ids are picked first, sorted and cut in the database where an index can serve
-    the order; then those rows are loaded with what each received. (As one query, SQLite would
-    plan the outer join without knowing the page is short, and walk every contribution.)
-    """
-    ids = list(session.scalars(
-        ordered(_listed([Contribution.id], gap_id, donor_id, search, sort), SORTING, sort, Contribution.id)
-        .limit(limit).offset(offset)
-    ))
+    """A page of the listing (see :meth:`Listing.page_ids`), loaded in one more query whatever
+    its length. (As one query, SQLite would plan the outer join without knowing the page is
+    short, and walk every contribution.)"""
+    ids = listing.page_ids(session, totals, limit, offset)
     if not ids:
         return []
     query = with_contribution_figures(
@@ -132,13 +150,6 @@ def contribution_lines(
                                                    row.written_off_minor)
              for row in session.execute(query)}
     return [lines[i] for i in ids]
-
-
-def contribution_totals(
-    session: Session, *, gap_id: int | None = None, donor_id: int | None = None, search: str = ""
-) -> ListedTotals:
-    """The listed contributions' parts added up, in SQL, over every page: a gap's are its figures."""
-    return listed_totals(session, _listed([Contribution.id], gap_id, donor_id, search))
 
 
 @dataclass(frozen=True)
@@ -162,13 +173,16 @@ def payment_lines(
     contribution_id: int | None = None, limit: int = 50,
 ) -> list[PaymentLine]:
     """The latest payments, newest first."""
-    query = _scoped(
+    query = (
         select(Payment, Contribution.currency, Donor.name, Gap.code)
         .join(Contribution, Contribution.id == Payment.contribution_id)
         .join(Donor, Donor.id == Contribution.donor_id)
-        .join(Gap, Gap.id == Contribution.gap_id),
-        gap_id, donor_id,
+        .join(Gap, Gap.id == Contribution.gap_id)
     )
+    if gap_id is not None:
+        query = query.where(Contribution.gap_id == gap_id)
+    if donor_id is not None:
+        query = query.where(Contribution.donor_id == donor_id)
     if contribution_id is not None:
         query = query.where(Payment.contribution_id == contribution_id)
     query = query.order_by(Payment.date_received.desc(), Payment.id.desc()).limit(limit)

@@ -3,7 +3,7 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker.contributions import listings, payments, rules
+from tracker.contributions import listings, payments, rules, tables
 from tracker.contributions.forms import (
     HISTORY,
     CancelForm,
@@ -26,8 +26,6 @@ from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.web.forms import options
 from tracker.web.history import trail
-from tracker.web.listing import requested_search, requested_sort
-from tracker.web.paging import requested_page
 from tracker.web.saving import Save
 
 bp = Blueprint("contributions", __name__, template_folder="templates")
@@ -59,17 +57,12 @@ def _edit_form(contribution: Contribution, **kwargs) -> EditContributionForm:
 @bp.get("/contributions")
 @allow(STAFF)
 def index():
-    """Every contribution, or those whose donor name, reference or gap code contains ``?q=``.
+    """Every contribution, narrowed by the filters and ``?q=`` (donor name, reference or gap code).
 
     Staff only: a donor user sees its own contributions on its donor page.
     """
-    search = requested_search()
-    sorted_by = requested_sort(listings.SORTING)
-    page = requested_page(listings.count_contributions(session(), search=search))
-    lines = listings.contribution_lines(session(), search=search, sort=sorted_by.sort, limit=page.size,
-                                     offset=page.offset)
-    return render_template("contributions/contributions.html", lines=lines, search=search, sorted_by=sorted_by,
-                           page=page)
+    table = tables.contribution_table()
+    return render_template("contributions/contributions.html", table=table), table.status
 
 
 @bp.get("/contributions/<id:contribution_id>")

@@ -307,6 +307,7 @@ class ListedTotals(InDollars):
     """The US$ parts of a listing's contributions added up (the totals row of a table)."""
 
     contributions: int
+    cancelled: int  # of the contributions, how many are cancelled (each counts 0)
     pledged_cents: int
     funding_cents: int
     received_cents: int
@@ -317,9 +318,10 @@ class ListedTotals(InDollars):
 def listed_totals(session: Session, contribution_ids: Select) -> ListedTotals:
     """The parts of the contributions whose ids ``contribution_ids`` selects, summed in SQL."""
     m = _Measures()
+    cancelled = case((Contribution.status == ContributionStatus.CANCELLED.value, 1), else_=0)
     query = m.joined(
-        select(func.count(Contribution.id), *(_total(e) for e in (m.pledged, m.funding, m.received, m.written_off,
-                                                                   m.exchange_difference)))
+        select(func.count(Contribution.id), _total(cancelled),
+               *(_total(e) for e in (m.pledged, m.funding, m.received, m.written_off, m.exchange_difference)))
         .select_from(Contribution).where(Contribution.id.in_(contribution_ids))
     )
     return ListedTotals(*(int(v) for v in session.execute(query).one()))

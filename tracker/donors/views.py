@@ -1,13 +1,8 @@
 """Donors: who gave what, across every gap; correcting a donor and merging one into another."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from tracker.contributions.listings import (
-    SORTING,
-    contribution_lines,
-    contribution_totals,
-    count_contributions,
-    payment_lines,
-)
+from tracker.contributions.listings import payment_lines
+from tracker.contributions.tables import contribution_table
 from tracker.core import audit
 from tracker.core.errors import InvalidInput
 from tracker.core.figures import donor_figures
@@ -53,15 +48,11 @@ def show(donor_id: int):
         flash(f"{donor.name} was merged into {donor.merged_into.name}: its contributions are listed here.", "info")
         return redirect(url_for("donors.show", donor_id=donor.merged_into_id))
     found = donor_figures(session(), [donor_id])
-    sorted_by = requested_sort(SORTING)
-    page = requested_page(count_contributions(session(), donor_id=donor_id))
+    table = contribution_table(donor_id=donor_id, fixed=("donor",))
     return render_template(
-        "donors/donor.html", donor=found[0], page=page, sorted_by=sorted_by,
-        lines=contribution_lines(session(), donor_id=donor_id, sort=sorted_by.sort, limit=page.size,
-                                 offset=page.offset),
-        totals=contribution_totals(session(), donor_id=donor_id), payments=payment_lines(session(), donor_id=donor_id),
+        "donors/donor.html", donor=found[0], table=table, payments=payment_lines(session(), donor_id=donor_id),
         history=[] if is_donor() else trail(session(), audit.history(session(), "donor", donor_id), HISTORY),
-    )
+    ), table.status
 
 
 def _donor_form(donor: Donor, **kwargs) -> DonorForm:

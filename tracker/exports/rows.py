@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, select
@@ -26,6 +25,7 @@ from reports.rows import (
     PaymentRow,
     StatusReport,
 )
+from tracker.contributions.filters import ContributionFilters, between
 from tracker.core import money
 from tracker.core.countries import country_name
 from tracker.core.figures import (
@@ -48,47 +48,7 @@ MARKED_PAID = "Marked paid: the rest counts as received; no payment recorded for
 YIELD_PER = 2_000
 
 
-@dataclass(frozen=True)
-class ReportFilters:
-    """What a report is narrowed to. Gap and donor narrow every sheet; status and the date
-    range narrow the listings (contributions by decision date, payments by date received)."""
-
-    gap_code: str | None = None
-    donor_id: int | None = None
-    status: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def contributions(self, query: Select) -> Select:
-        """``query`` (over contributions) narrowed to the contributions these filters select."""
-        query = self.gap_and_donor(query)
-        if self.status is not None:
-            query = query.where(Contribution.status == self.status)
-        return query
-
-    def gap_and_donor(self, query: Select) -> Select:
-        """``query`` (over contributions) narrowed to the gap and donor selected (the Schedule's scope)."""
-        if self.gap_code is not None:
-            gap_id = select(Gap.id).where(Gap.code == self.gap_code).scalar_subquery()
-            query = query.where(Contribution.gap_id == gap_id)
-        if self.donor_id is not None:
-            query = query.where(Contribution.donor_id == self.donor_id)
-        return query
-
-    def narrows_listings_only(self) -> bool:
-        return self.status is not None or self.date_from is not None or self.date_to is not None
-
-
-def _between(column, start: date | None, end: date | None):
-    conditions = []
-    if start is not None:
-        conditions.append(column >= start)
-    if end is not None:
-        conditions.append(column <= end)
-    return conditions
-
-
-def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
+def contributions_query(filters: ContributionFilters = ContributionFilters()) -> Select:
     """The selected contributions, oldest first, each with its part in every figure (one query).
 
     Every column is labelled: rows are read by name, so a column added anywhere shifts nothing.
@@ -101,13 +61,13 @@ def contributions_query(filters: ReportFilters = ReportFilters()) -> Select:
                WriteOff.reason.label("write_off_reason"))
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
-        .where(*_between(Contribution.decision_date, filters.date_from, filters.date_to))
         .order_by(Contribution.id)
     )
-    return with_contribution_figures(filters.contributions(query))
+    return with_contribution_figures(filters.decided(query))
 
 
-def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[ContributionRow]:
+def contribution_rows(session: Session,
+                      filters: ContributionFilters = ContributionFilters()) -> Iterator[ContributionRow]:
     """Every selected contribution as a row for a workbook, streamed."""
     for row in _streamed(session, contributions_query(filters)):
         yield ContributionRow(
@@ -123,7 +83,7 @@ def contribution_rows(session: Session, filters: ReportFilters = ReportFilters()
         )
 
 
-def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> Iterator[PaymentRow]:
+def payment_rows(session: Session, filters: ContributionFilters = ContributionFilters()) -> Iterator[PaymentRow]:
     """Every payment against the selected contributions, in the order received, read by name;
     then the rest that contributions marked paid count as received without a payment."""
     query = (
@@ -133,7 +93,7 @@ def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> 
         .join(Contribution, Contribution.id == Payment.contribution_id)
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
-        .where(Payment.voided_at.is_(None), *_between(Payment.date_received, filters.date_from, filters.date_to))
+        .where(Payment.voided_at.is_(None), *between(Payment.date_received, filters.date_from, filters.date_to))
         .order_by(Payment.date_received, Payment.id)
     )
     for row in _streamed(session, filters.contributions(query)):
@@ -143,16 +103,15 @@ def payment_rows(session: Session, filters: ReportFilters = ReportFilters()) -> 
     yield from _marked_paid_rows(session, filters)
 
 
-def _marked_paid_rows(session: Session, filters: ReportFilters) -> Iterator[PaymentRow]:
+def _marked_paid_rows(session: Session, filters: ContributionFilters) -> Iterator[PaymentRow]:
     """A row per contribution marked paid whose payments fall short of its amount: the rest it
     counts as received (narrowed to the dates by its decision date, as it has no payment date)."""
-    query = with_contribution_figures(filters.contributions(
+    query = with_contribution_figures(filters.decided(
         select(Contribution.id.label("contribution"), Gap.code.label("gap_code"), Donor.name.label("donor"),
                Contribution.amount_minor, Contribution.currency, Contribution.rate)
         .join(Gap, Gap.id == Contribution.gap_id)
         .join(Donor, Donor.id == Contribution.donor_id)
-        .where(Contribution.status == ContributionStatus.PAID.value,
-               *_between(Contribution.decision_date, filters.date_from, filters.date_to))
+        .where(Contribution.status == ContributionStatus.PAID.value)
         .order_by(Contribution.id)
     ))
     for row in _streamed(session, query):
@@ -168,7 +127,7 @@ def _streamed(session: Session, query: Select):
     return session.execute(query.execution_options(yield_per=YIELD_PER))
 
 
-def _instalments_query(filters: ReportFilters) -> Select:
+def _instalments_query(filters: ContributionFilters) -> Select:
     """The instalments of the selected gap and donor, labelled so that a row reads like an
     ``Instalment`` for :func:`instalment_status`."""
     return filters.gap_and_donor(
@@ -186,7 +145,7 @@ def _outstanding_minor(row) -> int:
     return 0 if row.status in CLOSED else row.amount_minor - row.paid_minor
 
 
-def schedule_rows(session: Session, filters: ReportFilters, today: date) -> Iterator[InstalmentRow]:
+def schedule_rows(session: Session, filters: ContributionFilters, today: date) -> Iterator[InstalmentRow]:
     """Every instalment of the selection by due date, with its status on ``today``, streamed."""
     query = _instalments_query(filters).order_by(Instalment.due_date, Instalment.contribution_id, Instalment.number)
     for row in _streamed(session, query):
@@ -199,7 +158,7 @@ def schedule_rows(session: Session, filters: ReportFilters, today: date) -> Iter
         )
 
 
-def months_due(session: Session, filters: ReportFilters, today: date) -> list[MonthDue]:
+def months_due(session: Session, filters: ContributionFilters, today: date) -> list[MonthDue]:
     """What is overdue on ``today``, then what falls due in each of the next :data:`MONTHS_AHEAD`
     months (this one first), in US$ at each contribution's rate: the rate its write-off would take."""
     first = today.replace(day=1)
@@ -305,7 +264,7 @@ def gaps_funded_by(session: Session, donor_id: int) -> list[str]:
     ))
 
 
-def _gap_scope(session: Session, filters: ReportFilters) -> list[str] | None:
+def _gap_scope(session: Session, filters: ContributionFilters) -> list[str] | None:
     """The gaps a report's Summary shows: the one filtered, or those the donor funds, or all."""
     codes = None if filters.gap_code is None else [filters.gap_code]
     if filters.donor_id is not None:
@@ -314,7 +273,7 @@ def _gap_scope(session: Session, filters: ReportFilters) -> list[str] | None:
     return codes
 
 
-def described(session: Session, filters: ReportFilters) -> list[tuple[str, str]]:
+def described(session: Session, filters: ContributionFilters) -> list[tuple[str, str]]:
     """The filters in words, for the Notes sheet."""
     shown = []
     if filters.gap_code is not None:
@@ -324,12 +283,18 @@ def described(session: Session, filters: ReportFilters) -> list[tuple[str, str]]
         shown.append(("Donor", session.scalar(select(Donor.name).where(Donor.id == filters.donor_id)) or ""))
     if filters.status is not None:
         shown.append(("Contribution status", filters.status))
+    if filters.currency is not None:
+        shown.append(("Currency", f"Contributions in {filters.currency}"))
+    if filters.overdue:
+        shown.append(("Overdue", "Only contributions with an overdue instalment"))
+    if filters.hide_cancelled:
+        shown.append(("Cancelled", "Cancelled contributions are left out"))
     if filters.date_from is not None or filters.date_to is not None:
         start = filters.date_from.isoformat() if filters.date_from else "the start"
         end = filters.date_to.isoformat() if filters.date_to else "today"
         shown.append(("Dates", f"Contributions decided and payments received from {start} to {end}"))
     if filters.narrows_listings_only():
-        shown.append(("Scope", "Status and dates narrow the Contributions and Payments sheets only; the "
+        shown.append(("Scope", "These filters narrow the Contributions and Payments sheets only; the "
                                "Summary and Donors sheets show the whole figures of the gaps and donors selected."))
     return shown
 
@@ -342,14 +307,14 @@ def programmes(session: Session, codes: Sequence[str] | None) -> str:
     return "; ".join(name for name in session.scalars(query) if name)
 
 
-def notes(session: Session, title: str, filters: ReportFilters, source: str, paper: str = "A4") -> Notes:
+def notes(session: Session, title: str, filters: ContributionFilters, source: str, paper: str = "A4") -> Notes:
     """What the workbook's Notes sheet, title block and footers say; ``paper`` is A4 or Letter."""
     return Notes(title=title, as_of=datetime.now(UTC), filters=described(session, filters),
                  definitions=DEFINITIONS, source=source, programme=programmes(session, _gap_scope(session, filters)),
                  paper=paper)
 
 
-def status_report(session: Session, filters: ReportFilters, source: str, paper: str = "A4") -> StatusReport:
+def status_report(session: Session, filters: ContributionFilters, source: str, paper: str = "A4") -> StatusReport:
     """Everything the status workbook shows; the listings stream while it is written."""
     donor_ids = None if filters.donor_id is None else [filters.donor_id]
     gap_codes = None if filters.gap_code is None else [filters.gap_code]

@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 
 from reports.rows import DonorStatement, InstalmentRow, MovementRow, StatementLine
 from reports.statement import TITLE
+from tracker.contributions.filters import ContributionFilters
 from tracker.core import money
 from tracker.core.figures import FUNDING_STATUSES, DonorTotals, donor_totals, with_contribution_figures
 from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
 from tracker.exports.rows import (
-    ReportFilters,
     contribution_rows,
     gap_rows,
     gaps_funded_by,
@@ -184,7 +184,7 @@ def donor_statement(session: Session, donor_id: int, date_from: date | None, dat
     name = session.scalar(select(Donor.name).where(Donor.id == donor_id))
     if name is None:
         return None
-    filters = ReportFilters(donor_id=donor_id)
+    filters = ContributionFilters(donor_id=donor_id)
     totals = donor_totals(session, donor_id)
     instalments = list(schedule_rows(session, filters, today))
     described = notes(session, f"{TITLE} — {name}", filters, source, paper)

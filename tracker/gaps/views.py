@@ -1,13 +1,8 @@
 """The dashboard, a gap's page, the forms that create and revise gaps, and the gaps' JSON."""
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
-from tracker.contributions.listings import (
-    SORTING,
-    contribution_lines,
-    contribution_totals,
-    count_contributions,
-    payment_lines,
-)
+from tracker.contributions.listings import payment_lines
+from tracker.contributions.tables import contribution_table
 from tracker.core import audit, money
 from tracker.core.figures import DEFINITIONS, Totals, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
@@ -53,16 +48,14 @@ def gap_or_404(code: str):
 def show(code: str):
     """The gap's public figures; its contributions (a donor user sees only its own)."""
     gap = gap_or_404(code)
-    scope = {"gap_id": gap.id, "donor_id": donor_scope()}
-    sorted_by = requested_sort(SORTING)
-    page = requested_page(count_contributions(session(), **scope))
+    own = donor_scope()
+    table = contribution_table(gap_code=gap.code, donor_id=own, fixed=("gap",) if own is None else ("gap", "donor"))
     return render_template(
-        "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), page=page, sorted_by=sorted_by,
-        lines=contribution_lines(session(), **scope, sort=sorted_by.sort, limit=page.size, offset=page.offset),
-        totals=contribution_totals(session(), **scope), payments=payment_lines(session(), **scope),
+        "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), table=table,
+        payments=payment_lines(session(), gap_id=gap.id, donor_id=own),
         trend=trend(snapshots.history(session(), gap)), definitions=DEFINITIONS,
-        history=trail(session(), audit.history(session(), "gap", gap.id), HISTORY) if donor_scope() is None else [],
-    )
+        history=trail(session(), audit.history(session(), "gap", gap.id), HISTORY) if own is None else [],
+    ), table.status
 
 
 def _entry(form: GapForm) -> rules.GapInput:

@@ -6,6 +6,7 @@ import re
 import secrets
 from decimal import Decimal
 
+from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, TextAreaField
@@ -214,3 +215,21 @@ class CurrencyAmountMixin:
     def validate_rate(self, field):
         if (field.data or "").strip():
             self.rate_value = self.parsed("rate", money.parse_rate)
+
+
+class PeriodForm(Form):
+    """A period read from the query string (GET: no CSRF token, it changes nothing); either end
+    may be left open."""
+
+    class Meta:
+        csrf = False
+
+    date_from = date_field("From")
+    date_to = date_field("To")
+
+    def __init__(self):
+        super().__init__(formdata=request.args)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date cannot be before the start date.")
