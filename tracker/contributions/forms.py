@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from tracker.contributions.filters import ContributionFilters
 from tracker.core import money
-from tracker.core.models import ContributionStatus, Donor, DonorType, Gap
+from tracker.core.models import Contribution, ContributionStatus, Donor, DonorType, Gap
 from tracker.donors import rules as donors
 from tracker.gaps.rules import get_gap
 from tracker.web import history, session
@@ -22,6 +22,7 @@ from tracker.web.forms import (
     CurrencyAmountMixin,
     Form,
     Limit,
+    LongSelect,
     PeriodForm,
     Versioned,
     date_field,
@@ -154,12 +155,12 @@ class ContributionFiltersForm(PeriodForm):
     and whatever the address says of it is ignored (the page's scope wins).
     """
 
-    gap = SelectField("Funding gap", choices=[], validate_choice=False)
-    donor = SelectField("Donor", choices=[], validate_choice=False, validators=[picked_record(PICK_DONOR)])
+    gap = SelectField("Funding gap", choices=[], validate_choice=False, widget=LongSelect())
+    donor = SelectField("Donor", choices=[], validate_choice=False, validators=[picked_record(PICK_DONOR)],
+                        widget=LongSelect())
     status = SelectField("Status", validate_choice=False, choices=options(
         [("", "Any status"), *((s.value, s.value.capitalize()) for s in ContributionStatus)]))
-    currency = SelectField("Currency", validate_choice=False, choices=[SelectChoice("", "Any currency"),
-                                                                       *CURRENCY_CHOICES])
+    currency = SelectField("Currency", validate_choice=False, choices=[], widget=LongSelect())
     overdue = BooleanField("Overdue only")
     cancelled = SelectField("Cancelled contributions", choices=CANCELLED_CHOICES, default="")
 
@@ -172,6 +173,12 @@ class ContributionFiltersForm(PeriodForm):
             self.gap.choices = options([("", "All gaps"), *((code, f"{code} — {title}") for code, title in gaps)])
         if "donor" not in fixed:
             self.donor.choices = options([("", "All donors"), *donors.donor_choices(session())])
+        offered = self._currencies_offered()
+        self.currency.choices = [SelectChoice("", "Any currency"), *(c for c in CURRENCY_CHOICES if c.value in offered)]
+
+    def _currencies_offered(self) -> set[str]:
+        """The currencies contributions are recorded in (and the one asked for, to say it is unknown)."""
+        return {*session().scalars(select(Contribution.currency).distinct()), self.currency.data}
 
     def validate_gap(self, field):
         if field.data and get_gap(session(), field.data) is None:

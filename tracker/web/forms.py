@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from flask import request
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms.widgets import Select, html_params
 
 from tracker.core import countries, money
 from tracker.core.errors import InvalidInput
@@ -233,3 +235,16 @@ class PeriodForm(Form):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date cannot be before the start date.")
+
+
+class LongSelect(Select):
+    """A select whose options are written in one pass, for lists as long as every donor or
+    every gap: WTForms builds each option through ``html_params``, which costs about 0.1 ms an
+    option, a tenth of a second for the filters of a large programme. No option groups."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        options_html = "".join(
+            f'<option value="{escape(choice.value)}"{" selected" if choice.selected else ""}>{escape(choice.label)}'
+            "</option>" for choice in field.iter_choices())
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options_html}</select>")
