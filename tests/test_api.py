@@ -3,7 +3,7 @@ from tests import factories
 
 FIELDS = {"code", "title", "status", "requirement_usd", "funding_usd", "pledged_usd", "received_usd",
           "written_off_usd", "exchange_difference_usd", "shortfall_usd", "surplus_usd", "coverage_pct",
-          "gap_if_pledges_honoured_usd"}
+          "gap_if_pledges_honoured_usd", "unpaid_foreign_usd_frozen", "unpaid_foreign_usd_today"}
 
 
 def test_gaps_list_money_as_two_decimal_strings(client, session):

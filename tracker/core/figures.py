@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
-from tracker.core.money import percent, usd
+from tracker.core.models import Contribution, ContributionStatus, Donor, ExchangeRate, Gap, Payment, WriteOff
+from tracker.core.money import USD, from_minor, percent, usd, usd_cents
 
 FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
 
@@ -110,16 +111,19 @@ JSON_MONEY_FIELDS = ("requirement", "funding", "pledged", "received", "written_o
                      "shortfall", "surplus", "gap_if_pledges_honoured")
 
 
-def gap_json(figures: GapFigures) -> dict:
+def gap_json(figures: GapFigures, exposure: Exposure | None = None) -> dict:
     """A gap's figures as JSON (the API's and ``flask gaps --json``'s one shape): US$ as decimal
-    strings with two places, never floats."""
+    strings with two places, never floats; beside them, its currency exposure."""
     coverage = figures.coverage_pct
+    exposure = exposure or Exposure()
     return {
         "code": figures.code,
         "title": figures.title,
         "status": figures.status,
         **{f"{name}_usd": str(getattr(figures, f"{name}_usd")) for name in JSON_MONEY_FIELDS},
         "coverage_pct": None if coverage is None else str(coverage),
+        "unpaid_foreign_usd_frozen": str(exposure.frozen_usd),
+        "unpaid_foreign_usd_today": str(exposure.today_usd),
     }
 
 
@@ -375,6 +379,62 @@ def donor_totals(session: Session, donor_id: int) -> DonorTotals:
     usd_sums = [sum(sums[i] for _, sums in groups) for i in range(len(_DONOR_USD))]
     currencies = tuple(InCurrency(currency, *sums[len(_DONOR_USD):]) for currency, sums in groups)
     return DonorTotals(*usd_sums, currencies=currencies)
+
+
+@dataclass(frozen=True)
+class Exposure(InDollars):
+    """Unpaid commitments in currencies other than the US$: what their open balance counts for
+    in the funding figure (committed, not yet received, at the rates recorded: ``frozen``), and
+    the same balance, the amount still due in its own currency, at the latest rate on file
+    (``today``). Shown beside the figures, never in them: recorded US$ values stay frozen."""
+
+    frozen_cents: int = 0
+    today_cents: int = 0
+    #: Currencies with no rate on file: their balance is counted at its frozen value in ``today``.
+    unrated: frozenset[str] = frozenset()
+
+    def __add__(self, other: Exposure) -> Exposure:
+        return Exposure(self.frozen_cents + other.frozen_cents, self.today_cents + other.today_cents,
+                        self.unrated | other.unrated)
+
+
+def currency_exposure(session: Session, today: date, codes: Sequence[str] | None = None) -> dict[str, Exposure]:
+    """Each gap's exposure (of the gaps with ``codes``, or every gap with one), by gap code.
+
+    The open balances are summed in SQL per gap and currency, in exact integers; each sum is
+    converted once, with Decimal, at the latest rate on file on ``today`` (the latest date, then
+    the latest added), by the one rounding rule of :func:`tracker.core.money.usd_cents`.
+    """
+    m = _Measures()
+    query = m.joined(
+        select(Gap.code, Contribution.currency, _total(m.outstanding), _total(m.outstanding_minor))
+        .join(Gap, Gap.id == Contribution.gap_id)
+        .where(Contribution.currency != USD.code, Contribution.status == ContributionStatus.COMMITTED.value)
+        .group_by(Gap.code, Contribution.currency)
+    )
+    if codes is not None:
+        query = query.where(Gap.code.in_(codes))
+    balances = [(code, currency, int(frozen), int(due)) for code, currency, frozen, due in session.execute(query)
+                if int(frozen) or int(due)]
+    rates = latest_rates(session, {currency for _, currency, _, _ in balances}, today)
+    exposure: dict[str, Exposure] = {}
+    for code, currency, frozen, due in balances:
+        rate = rates.get(currency)
+        now = frozen if rate is None else usd_cents(from_minor(due, currency), rate)
+        part = Exposure(frozen, now, frozenset() if rate is not None else frozenset({currency}))
+        exposure[code] = exposure.get(code, Exposure()) + part
+    return exposure
+
+
+def latest_rates(session: Session, currencies: set[str], today: date) -> dict[str, Decimal]:
+    """The latest rate on file on ``today`` of each of ``currencies`` that has one."""
+    if not currencies:
+        return {}
+    latest = func.row_number().over(partition_by=ExchangeRate.currency,
+                                    order_by=(ExchangeRate.date.desc(), ExchangeRate.id.desc()))
+    ranked = (select(ExchangeRate.currency, ExchangeRate.units_per_usd, latest.label("n"))
+              .where(ExchangeRate.currency.in_(currencies), ExchangeRate.date <= today).subquery())
+    return dict(session.execute(select(ranked.c.currency, ranked.c.units_per_usd).where(ranked.c.n == 1)).all())
 
 
 def figures_query() -> Select:

@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 
 from tracker import cli
 from tracker.core import money
-from tracker.core.figures import Totals, gap_figures, gap_json
+from tracker.core.figures import Totals, currency_exposure, gap_figures, gap_json
+from tracker.core.models import utcnow
 
 
 @click.command("gaps")
@@ -18,8 +19,9 @@ def gaps(as_json: bool):
     """Print every gap's remaining shortfall (US$)."""
     with cli.new_session() as session:
         figures = gap_figures(session)
+        exposure = currency_exposure(session, utcnow().date())
     if as_json:
-        click.echo(json.dumps([gap_json(f) for f in figures], indent=2))
+        click.echo(json.dumps([gap_json(f, exposure.get(f.code)) for f in figures], indent=2))
         return
     header = ["Code", "Requirement", "Funding", "Pledged", "Shortfall", "Coverage"]
     totals = Totals.of(figures)

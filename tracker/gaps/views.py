@@ -4,9 +4,9 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, u
 from tracker.contributions.listings import payment_lines
 from tracker.contributions.tables import contribution_table
 from tracker.core import audit, money
-from tracker.core.figures import DEFINITIONS, Totals, figures_of, gap_figures, gap_json
+from tracker.core.figures import DEFINITIONS, Exposure, Totals, currency_exposure, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
-from tracker.core.models import Gap
+from tracker.core.models import Gap, utcnow
 from tracker.gaps import rules, snapshots
 from tracker.gaps.forms import HISTORY, EditGapForm, GapForm, NewGapForm
 from tracker.gaps.shortfalls import shortfall_chart
@@ -32,8 +32,10 @@ def index():
     sorted_by = requested_sort(rules.FIGURES_SORTING)
     page = requested_page(len(figures))
     rows = sorted_rows(figures, rules.FIGURES_SORTING, sorted_by.sort, rules.FIGURES_SORTING.columns["gap"].by)
+    exposure = sum(currency_exposure(session(), utcnow().date()).values(), Exposure())
     return render_template("gaps/dashboard.html", figures=rows[page.offset:page.offset + page.size], page=page,
-                           sorted_by=sorted_by, totals=Totals.of(figures), chart=shortfall_chart(figures))
+                           sorted_by=sorted_by, totals=Totals.of(figures), chart=shortfall_chart(figures),
+                           exposure=exposure)
 
 
 def gap_or_404(code: str):
@@ -52,6 +54,7 @@ def show(code: str):
     table = contribution_table(gap_code=gap.code, donor_id=own, fixed=("gap",) if own is None else ("gap", "donor"))
     return render_template(
         "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), table=table,
+        exposure=currency_exposure(session(), utcnow().date(), [gap.code]).get(gap.code),
         payments=payment_lines(session(), gap_id=gap.id, donor_id=own),
         trend=trend(snapshots.history(session(), gap)), definitions=DEFINITIONS,
         history=trail(session(), audit.history(session(), "gap", gap.id), HISTORY) if own is None else [],
@@ -109,7 +112,8 @@ def edit(code: str):
 @api.get("/gaps", endpoint="gaps")
 @allow(SIGNED_IN)
 def gaps_json():
-    return jsonify([gap_json(f) for f in gap_figures(session())])
+    exposure = currency_exposure(session(), utcnow().date())
+    return jsonify([gap_json(f, exposure.get(f.code)) for f in gap_figures(session())])
 
 
 @api.get("/gaps/<code>", endpoint="gap")
@@ -118,4 +122,4 @@ def gap_figures_json(code: str):
     figures = figures_of(session(), code.upper())
     if figures is None:
         abort(404, description=f"There is no funding gap with the code {code}.")
-    return jsonify(gap_json(figures))
+    return jsonify(gap_json(figures, currency_exposure(session(), utcnow().date(), [figures.code]).get(figures.code)))
