@@ -144,6 +144,7 @@ class DonorInput:
     name: str
     type: str
     country: str | None = None  # ISO 3166 alpha-2; None for none
+    remind_focal_point: bool = False  # reminders to the donor's focal point (``tracker.donors.contacts``)
 
 
 def _refuse_merged(donor: Donor, doing: str) -> None:
@@ -161,7 +162,7 @@ def _flushed(session: Session, what: str) -> None:
 
 
 def update_donor(session: Session, donor: Donor, entry: DonorInput, expected_version: int) -> Donor:
-    """Correct a donor's name, type and country. The name stays unique whatever its case and
+    """Correct a donor's name, type, country and whom its reminders go to. The name stays unique whatever its case and
     spacing, among aliases too: a name an alias holds would find the alias's donor."""
     _refuse_merged(donor, "correct")
     if donor.version != expected_version:
@@ -176,6 +177,7 @@ def update_donor(session: Session, donor: Donor, entry: DonorInput, expected_ver
         raise InvalidInput("country", "Choose a country from the list.")
     donor.type = _checked_type(entry.type, "type")
     donor.name, donor.name_key, donor.country = shown, name_key(shown), country
+    donor.remind_focal_point = bool(entry.remind_focal_point)
     _flushed(session, f"Donor {donor.name}")
     return donor
 
