@@ -123,10 +123,13 @@ def test_the_switch_off_sends_to_the_programme_mailbox(session, mailing, smtp_se
     assert reminder.recipient_email == "" and reminder.body.startswith("Dear colleagues at Government of Japan,")
 
 
-def test_the_switch_on_without_a_focal_point_sends_to_the_mailbox(session, mailing, smtp_server):
+def test_the_switch_on_without_a_live_focal_point_sends_to_the_mailbox(session, mailing, smtp_server):
     made = commitment(session, "Government of Japan")
     contacts.add_contact(session, made.donor, contacts.ContactInput("Ken Sato", "ken@mofa.example", "finance", "en"),
                          LANGUAGES)
+    left = factories.add_contact(session, made.donor, email="left@mofa.example")
+    contacts.update_contact(session, left, contacts.ContactInput(left.name, left.email, left.role, "en", retired=True),
+                            left.version, LANGUAGES, at(-20))
     donors.update_donor(session, made.donor, donors.DonorInput(made.donor.name, made.donor.type, None, True),
                         made.donor.version)
     session.commit()
