@@ -124,9 +124,14 @@ class Config:
     TRACKER_REMINDERS_MAX = _int("TRACKER_REMINDERS_MAX", 3, minimum=1)
     #: At least this many days between two reminders of the same instalment.
     TRACKER_REMINDERS_SPACING_DAYS = _int("TRACKER_REMINDERS_SPACING_DAYS", 7, minimum=1)
-    #: Where reminders are e-mailed (the programme's resource-mobilisation mailbox); the tracker
-    #: keeps no donor addresses. Reminders are e-mailed only when this and the SMTP host are set.
+    #: Where reminders are e-mailed (the programme's resource-mobilisation mailbox) unless a donor
+    #: has "send reminders to the focal point" on; those to this mailbox wait in the outbox while it is empty.
     TRACKER_REMINDERS_TO = os.environ.get("TRACKER_REMINDERS_TO", "")
+    #: Closes every reminder letter: the programme's name and whom to contact (use \n for new lines).
+    TRACKER_LETTER_SIGNATURE = os.environ.get(
+        "TRACKER_LETTER_SIGNATURE", "Resource Mobilisation Team\nFunding Gap Tracker").replace("\\n", "\n")
+    #: Languages a donor contact may prefer, as comma-separated ISO 639-1 codes (named by pycountry).
+    TRACKER_LANGUAGES = os.environ.get("TRACKER_LANGUAGES", "en")
     #: SMTP server for reminders; empty means reminders stay in the outbox page.
     TRACKER_SMTP_HOST = os.environ.get("TRACKER_SMTP_HOST", "")
     TRACKER_SMTP_PORT = _int("TRACKER_SMTP_PORT", 587, minimum=1)

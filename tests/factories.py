@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from tracker.contributions import payments
 from tracker.contributions import rules as contributions
-from tracker.core.models import Contribution, Gap, Payment, User
+from tracker.core.models import Contribution, Donor, DonorContact, Gap, Payment, User
+from tracker.donors import contacts
 from tracker.donors import rules as donors
 from tracker.gaps import rules as gaps
 from tracker.schedules import instalments as schedules
@@ -63,3 +64,9 @@ def add_user(session: Session, email: str = "editor@example.org", role: str = "e
     session.add(user)
     session.flush()
     return user
+
+
+def add_contact(session: Session, donor: Donor, name: str = "Aiko Tanaka", email: str = "aiko@donor.example",
+                role: str = "focal point", language: str = "en") -> DonorContact:
+    """A contact at ``donor`` through the service, in one of the default offered languages."""
+    return contacts.add_contact(session, donor, contacts.ContactInput(name, email, role, language), ["en"])

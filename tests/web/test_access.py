@@ -49,6 +49,8 @@ EXPECTED = {
     "donors.show": DONOR_A_OWN,
     "donors.edit": EDITORS,
     "donors.merge": EDITORS,
+    "donors.new_contact": EDITORS,
+    "donors.edit_contact": EDITORS,
     "api.gaps": dict(SIGNED_IN, anonymous=401),
     "api.gap": dict(SIGNED_IN, anonymous=401),
     "schedules.show": DONOR_A_OWN,  # a donor user reads its own schedules
@@ -83,8 +85,9 @@ def world(session):
     own = factories.add_contribution(session, gap, "100.00", donor="Donor A")
     other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
     paid_in = factories.add_payment(session, own, "10.00")
+    contact = factories.add_contact(session, own.donor)
     session.commit()
-    return {"code": gap.code, "contribution_id": own.id, "payment_id": paid_in.id,
+    return {"code": gap.code, "contribution_id": own.id, "payment_id": paid_in.id, "contact_id": contact.id,
             "donor_id": own.donor_id, "filename": "style.css",
             "reminder_id": 1, "name": "recompute", "token": "no-such-upload",
             "donor_a": own.donor_id, "donor_b": other.donor_id}

@@ -146,8 +146,12 @@ def test_the_confirmation_page_says_what_moves_and_stores_nothing(forms, session
     assert {c.donor_id for c in session.scalars(select(Contribution))} == {a.id, b.id}
 
 
-def test_a_merge_moves_contributions_users_and_reminders(forms, session, pair):
+def test_a_merge_moves_contributions_users_contacts_and_reminders(forms, session, pair):
     a, b, user = pair
+    contact = factories.add_contact(session, b)
+    session.commit()
+    assert "1 contact of Donor B move to Donor A" in forms.post(f"/donors/{b.id}/merge", {"into": str(a.id)}
+                                                                ).get_data(as_text=True)
     response = merged(forms, session, a, b)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/donors/{a.id}")
@@ -156,6 +160,7 @@ def test_a_merge_moves_contributions_users_and_reminders(forms, session, pair):
     assert {c.donor_id for c in session.scalars(select(Contribution))} == {a.id}
     assert user.donor_id == a.id
     assert {r.donor_id for r in session.scalars(select(Reminder))} == {a.id}
+    assert contact.donor_id == a.id
 
 
 def test_the_kept_donor_has_the_figures_of_both(forms, session, pair):

@@ -118,6 +118,8 @@ ROUTES: dict[str, Route] = {
     "donors.show": Route(),
     "donors.edit": Route(),
     "donors.merge": Route(prepare=_merge_confirmation),
+    "donors.new_contact": Route(valid={"name": "Fuzz Contact", "email": "fuzz@donor.example"}),
+    "donors.edit_contact": Route(),
     "reports.index": Route(),
     "reports.status": Route(shown="reports.index"),
     "reports.contributions": Route(shown="reports.index"),
@@ -139,7 +141,7 @@ ROUTES: dict[str, Route] = {
 }
 
 #: The world's record each path argument names, unless the route says otherwise.
-RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor",
+RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor", "contact_id": "contact",
            "reminder_id": "reminder", "code": "gap", "token": "upload", "name": "job", "filename": "stylesheet"}
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 CSV = files.csv_file(files.CLEAN)
@@ -185,9 +187,11 @@ def world(app, session, client) -> dict[str, str]:
     factories.add_schedule(session, paid, 2, "quarterly", contributions.today() + timedelta(days=7))
     outbox.write_reminders(session, datetime.now(UTC), outbox.ReminderRules(14, 4, 7))
     unpaid = factories.add_contribution(session, gap, "50.00", donor="Norway", reference="NO-1")
+    contact = factories.add_contact(session, paid.donor)
     factories.add_user(session, "admin@example.org", ADMIN)
     made = {"gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
-            "donor": paid.donor_id, "other_donor": unpaid.donor_id, "reminder": session.scalar(select(Reminder.id))}
+            "donor": paid.donor_id, "other_donor": unpaid.donor_id, "reminder": session.scalar(select(Reminder.id)),
+            "contact": contact.id}
     session.commit()  # and no transaction left open: the app must be able to write (SQLite)
     forms = FormClient(client)
     imported = upload(forms, files.workbook(files.WITH_ERRORS))

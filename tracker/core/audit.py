@@ -26,6 +26,7 @@ from tracker.core.models import (
     AuditEntry,
     Contribution,
     Donor,
+    DonorContact,
     ExchangeRate,
     Gap,
     Instalment,
@@ -44,7 +45,7 @@ from tracker.core.models import (
 AUDITED: dict[type, str] = {
     Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment", Instalment: "instalment",
     WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user", PaymentSchedule: "payment schedule",
-    Reminder: "reminder", JobRequest: "run-now request",
+    Reminder: "reminder", JobRequest: "run-now request", DonorContact: "donor contact",
 }
 #: Plan rows that a rebuild replaces: an instalment that has received nothing is deleted and a
 #: new one takes its number; the trail keeps what it was. Money records are never deleted.

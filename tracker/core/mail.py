@@ -11,6 +11,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,13 @@ class SmtpServer:
             smtp.login(self.username, self.password)
         return smtp
 
-    def message(self, recipient: str, subject: str, body: str) -> EmailMessage:
+    def message(self, recipient: str, subject: str, body: str, key: str = "") -> EmailMessage:
+        """The message; ``key`` names what it carries (e.g. ``reminder-12``) and makes its
+        Message-ID, the same each time it is sent again, so that a mail client can recognise a copy."""
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, recipient, subject
+        if key:
+            domain = parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
+            message["Message-ID"] = f"<{key}@{domain}>"
         message.set_content(body)
         return message

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -166,12 +168,46 @@ class Donor(Base):
     type: Mapped[str] = mapped_column(String(20), default=DonorType.OTHER.value)
     country: Mapped[str | None] = mapped_column(String(2))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"), index=True)
+    #: Reminders go to the donor's focal point (a contact) rather than the programme's mailbox.
+    remind_focal_point: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     contributions: Mapped[list[Contribution]] = relationship(back_populates="donor")
     merged_into: Mapped[Donor | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ContactRole(enum.StrEnum):
+    FOCAL_POINT = "focal point"
+    FINANCE = "finance"
+    PROGRAMME = "programme"
+    OTHER = "other"
+
+
+class DonorContact(Base):
+    """A person at a donor whom the programme writes to; seen by staff only.
+
+    Never deleted: a contact who left is retired (``retired_at``) and stays in the trail.
+    """
+
+    __tablename__ = "donor_contact"
+    __table_args__ = (_one_of("role", ContactRole),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    donor: Mapped[Donor] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -523,6 +559,14 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_via: Mapped[str | None] = mapped_column(String(12))
+    #: Whom it is addressed to, decided when it is written: the donor's focal point, or empty
+    #: for the programme's mailbox (TRACKER_REMINDERS_TO when it is e-mailed).
+    recipient_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    recipient_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    #: Delivery attempts the SMTP server refused, the last refusal, and when it was given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failure: Mapped[str] = mapped_column(Text, default="", server_default="")
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     contribution: Mapped[Contribution] = relationship()
     donor: Mapped[Donor] = relationship()

@@ -20,7 +20,7 @@ from tracker.core import audit, bulk
 from tracker.core.errors import EditConflict, InvalidInput
 from tracker.core.figures import DonorFigures, donor_figures_query
 from tracker.core.listing import ESCAPE, Sort, SortColumn, Sorting, contains_pattern, ordered
-from tracker.core.models import Contribution, Donor, DonorType, Reminder, User, utcnow
+from tracker.core.models import Contribution, Donor, DonorContact, DonorType, Reminder, User, utcnow
 
 #: The longest name a donor may have (the column's width).
 NAME_LENGTH = 200
@@ -144,6 +144,7 @@ class DonorInput:
     name: str
     type: str
     country: str | None = None  # ISO 3166 alpha-2; None for none
+    remind_focal_point: bool = False  # reminders to the donor's focal point (``tracker.donors.contacts``)
 
 
 def _refuse_merged(donor: Donor, doing: str) -> None:
@@ -161,7 +162,7 @@ def _flushed(session: Session, what: str) -> None:
 
 
 def update_donor(session: Session, donor: Donor, entry: DonorInput, expected_version: int) -> Donor:
-    """Correct a donor's name, type and country. The name stays unique whatever its case and
+    """Correct a donor's name, type, country and whom its reminders go to. The name stays unique whatever its case and
     spacing, among aliases too: a name an alias holds would find the alias's donor."""
     _refuse_merged(donor, "correct")
     if donor.version != expected_version:
@@ -176,6 +177,7 @@ def update_donor(session: Session, donor: Donor, entry: DonorInput, expected_ver
         raise InvalidInput("country", "Choose a country from the list.")
     donor.type = _checked_type(entry.type, "type")
     donor.name, donor.name_key, donor.country = shown, name_key(shown), country
+    donor.remind_focal_point = bool(entry.remind_focal_point)
     _flushed(session, f"Donor {donor.name}")
     return donor
 
@@ -190,6 +192,7 @@ class MergePlan:
     users: int
     reminders: int
     aliases: int
+    contacts: int
 
 
 def _owned(session: Session, column, donor: Donor) -> int:
@@ -208,15 +211,15 @@ def merge_plan(session: Session, source: Donor, target: Donor | None) -> MergePl
                                    f"pick {target.merged_into.name}.")
     return MergePlan(source, target, _owned(session, Contribution.donor_id, source),
                      _owned(session, User.donor_id, source), _owned(session, Reminder.donor_id, source),
-                     _owned(session, Donor.merged_into_id, source))
+                     _owned(session, Donor.merged_into_id, source), _owned(session, DonorContact.donor_id, source))
 
 
 def merge_donors(session: Session, source: Donor, target: Donor, source_version: int, target_version: int) -> MergePlan:
-    """Merge ``source`` into ``target``: its contributions, donor users and reminders move to
+    """Merge ``source`` into ``target``: its contributions, donor users, contacts and reminders move to
     ``target``, the donors merged into it before now point at ``target``, and ``source`` stays
     as an alias of ``target`` owning nothing.
 
-    Contributions, users and aliases are changed as objects, in one flush, so that the audit
+    Contributions, users, contacts and aliases are changed as objects, in one flush, so that the audit
     trail records each move with the merge as its reason. ``target`` is touched too, so that
     its version is checked: a correction or merge of it since the confirmation page is a conflict.
 
@@ -231,7 +234,8 @@ def merge_donors(session: Session, source: Donor, target: Donor, source_version:
         raise EditConflict(f"Donor {source.name} or {target.name}")
     moved = [*session.scalars(select(Contribution).where(Contribution.donor_id == source.id)
                               .with_for_update().execution_options(populate_existing=True)),
-             *session.scalars(select(User).where(User.donor_id == source.id))]
+             *session.scalars(select(User).where(User.donor_id == source.id)),
+             *session.scalars(select(DonorContact).where(DonorContact.donor_id == source.id))]
     aliases = list(session.scalars(select(Donor).where(Donor.merged_into_id == source.id)))
     audit.give_reason(session, f"Donor {source.name} (No. {source.id}) merged into {target.name} (No. {target.id}).")
     for record in moved:

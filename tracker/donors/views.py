@@ -1,14 +1,15 @@
-"""Donors: who gave what, across every gap; correcting a donor and merging one into another."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""Donors: who gave what, across every gap; correcting a donor, merging one into another, and
+its contacts (staff only)."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from tracker.contributions.listings import payment_lines
 from tracker.contributions.tables import contribution_table
 from tracker.core import audit
 from tracker.core.errors import InvalidInput
 from tracker.core.figures import donor_figures
-from tracker.core.models import Donor
-from tracker.donors import rules
-from tracker.donors.forms import HISTORY, DonorForm, MergeForm
+from tracker.core.models import Donor, DonorContact, utcnow
+from tracker.donors import contacts, rules
+from tracker.donors.forms import HISTORY, ContactForm, DonorForm, EditContactForm, MergeForm, NewContactForm
 from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
 from tracker.web.forms import options
@@ -52,6 +53,8 @@ def show(donor_id: int):
     return render_template(
         "donors/donor.html", donor=found[0], table=table, payments=payment_lines(session(), donor_id=donor_id),
         history=[] if is_donor() else trail(session(), audit.history(session(), "donor", donor_id), HISTORY),
+        contacts=[] if is_donor() else contacts.donor_contacts(session(), donor_id),
+        languages=dict(_languages()), reminds_focal_point=donor.remind_focal_point,
     ), table.status
 
 
@@ -59,11 +62,12 @@ def _donor_form(donor: Donor, **kwargs) -> DonorForm:
     """The edit form filled from the donor as stored, its version included; a posted form's
     values take the place of the stored ones."""
     return DonorForm(data={"name": donor.name, "type": donor.type, "country": donor.country or "",
-                           "version": donor.version}, **kwargs)
+                           "remind_focal_point": donor.remind_focal_point, "version": donor.version}, **kwargs)
 
 
 def _entry(form: DonorForm) -> rules.DonorInput:
-    return rules.DonorInput(name=form.name.data, type=form.type.data, country=form.country.data or None)
+    return rules.DonorInput(name=form.name.data, type=form.type.data, country=form.country.data or None,
+                            remind_focal_point=form.remind_focal_point.data)
 
 
 @bp.route("/<id:donor_id>/edit", methods=["GET", "POST"])
@@ -120,3 +124,61 @@ def merge(donor_id: int):
             flash(f"{donor.name} merged into {target.name}; its name now finds {target.name}.", "success")
             return redirect(url_for("donors.show", donor_id=target.id))
     return save.page("donors/merge_form.html", donor=donor, plan=None)
+
+
+def _languages() -> list[tuple[str, str]]:
+    return contacts.offered_languages(current_app.config["TRACKER_LANGUAGES"])
+
+
+def _with_languages(form: ContactForm) -> ContactForm:
+    form.language.choices = options(_languages())
+    return form
+
+
+def _contact_entry(form: ContactForm, retired: bool = False) -> contacts.ContactInput:
+    return contacts.ContactInput(name=form.name.data, email=form.email.data, role=form.role.data,
+                                 language=form.language.data, retired=retired)
+
+
+@bp.route("/<id:donor_id>/contacts/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def new_contact(donor_id: int):
+    donor = donor_or_404(donor_id)
+    form = _with_languages(NewContactForm())
+    save = Save(form, creates="donor contact")
+    if form.validate_on_submit() and not save.repeated():
+        with save:
+            contact = contacts.add_contact(session(), donor, _contact_entry(form), dict(_languages()))
+            save.created(contact)
+        if save.done:
+            flash(f"Contact {contact.name} added to {donor.name}.", "success")
+            return redirect(url_for("donors.show", donor_id=donor.id))
+    if save.earlier:
+        return save.land_on_earlier(url_for("donors.show", donor_id=donor.id))
+    return save.page("donors/contact_form.html", donor=donor, contact=None)
+
+
+def _contact_form(contact: DonorContact, **kwargs) -> EditContactForm:
+    """The edit form filled from the contact as stored (a post's values over it)."""
+    return _with_languages(EditContactForm(data={
+        "name": contact.name, "email": contact.email, "role": contact.role, "language": contact.language,
+        "retired": contact.retired_at is not None, "version": contact.version}, **kwargs))
+
+
+@bp.route("/contacts/<id:contact_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit_contact(contact_id: int):
+    """Correct a contact, or retire it: contacts are never deleted."""
+    contact = session().get(DonorContact, contact_id)
+    if contact is None:
+        abort(404, description=f"There is no contact number {contact_id}.")
+    form = _contact_form(contact)
+    save = Save(form, record=contact, current=lambda: _contact_form(contact, formdata=None))
+    if form.validate_on_submit():
+        with save:
+            contacts.update_contact(session(), contact, _contact_entry(form, form.retired.data),
+                                    int(form.version.data), dict(_languages()), utcnow())
+        if save.done:
+            flash(f"Contact {contact.name} saved.", "success")
+            return redirect(url_for("donors.show", donor_id=contact.donor_id))
+    return save.page("donors/contact_form.html", donor=contact.donor, contact=contact)

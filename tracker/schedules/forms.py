@@ -94,6 +94,11 @@ HISTORY = {
         "subject": Column("Subject"),
         "body": Column("Letter"),
         "sent_at": Column("Sent on", history.moment),
+        "recipient_name": Column("Recipient"),
+        "recipient_email": Column("Recipient's e-mail"),
+        "attempts": Column("Refused deliveries", history.number),
+        "failure": Column("Mail server's refusal"),
+        "failed_at": Column("Given up on", history.moment),
         "sent_via": Column("Sent by", history.word),
     },
     "instalment": {

@@ -2,23 +2,32 @@
 
 The reminders job writes a reminder for each open instalment of a committed contribution
 that falls due within ``days_ahead`` days or is overdue, at most ``max_per_instalment``
-times, and no sooner than ``spacing_days`` after the previous one. Reminders stay in the
-outbox (a page where staff copy them or mark them sent) unless SMTP is configured; then they
-are e-mailed to the programme's mailbox (the tracker keeps no donor addresses).
+times, and no sooner than ``spacing_days`` after the previous one. Each is a letter
+(``tracker.schedules.letters``) addressed when it is written: to the donor's focal point when
+the donor's "send reminders to the focal point" is on and it has one, else to the programme's
+mailbox (TRACKER_REMINDERS_TO) to be forwarded. Reminders stay in the outbox (a page where
+staff copy them or mark them sent) unless SMTP is configured; then they are e-mailed.
 
 E-mail is sent after the reminders are committed, one message at a time, each marked sent in
 its own transaction: a crash between sending and marking means that message goes out again
-next time (at least once), never that a reminder is lost.
+next time (at least once, with the same Message-ID so a mail client can fold the copies),
+never that a reminder is lost.
+
+A recipient the server refuses is recorded against its reminder (``attempts``, ``failure``)
+and the others go on. A permanent refusal (5xx) gives up at once (``failed_at``); a temporary
+one (4xx) is tried again on the next runs until ``MAX_ATTEMPTS`` refusals. A reminder given up
+is never e-mailed again: staff see why on the outbox page and reach the donor another way.
 """
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tracker.core import db, money
 from tracker.core.mail import SmtpServer
@@ -26,27 +35,37 @@ from tracker.core.models import (
     Contribution,
     ContributionStatus,
     Donor,
+    DonorContact,
     Gap,
     Instalment,
     Reminder,
     ReminderKind,
     SentVia,
 )
+from tracker.donors.contacts import focal_points
 from tracker.schedules.instalments import OPEN
+from tracker.schedules.letters import amount_text, letter
 
 log = logging.getLogger(__name__)
 
 
+#: Refusals of a recipient after which its reminder is given up (see the module's doc).
+MAX_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class ReminderRules:
+    """When reminders are written, and the signature their letters close with."""
+
     days_ahead: int
     max_per_instalment: int
     spacing_days: int
+    signature: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping) -> ReminderRules:
         return cls(config["TRACKER_REMINDERS_DAYS_AHEAD"], config["TRACKER_REMINDERS_MAX"],
-                   config["TRACKER_REMINDERS_SPACING_DAYS"])
+                   config["TRACKER_REMINDERS_SPACING_DAYS"], config["TRACKER_LETTER_SIGNATURE"])
 
 
 def _spaced_since(today: date, spacing_days: int) -> datetime:
@@ -76,38 +95,37 @@ def _due_instalments(session: Session, today: date, rules: ReminderRules):
             or_(earlier.c.last.is_(None), earlier.c.last < _spaced_since(today, rules.spacing_days)),
         )
         .order_by(Instalment.due_date, Instalment.id)
+        .options(selectinload(Contribution.instalments))
     ).all()
 
 
 def write_reminders(session: Session, now: datetime, rules: ReminderRules) -> int:
     """Add today's reminders to the outbox; return how many."""
     today = now.date()
-    reminders = [_reminder(instalment, contribution, donor, gap, today, now)
-                 for instalment, contribution, donor, gap in _due_instalments(session, today, rules)]
+    due = _due_instalments(session, today, rules)
+    focal = focal_points(session, [donor.id for _, _, donor, _ in due if donor.remind_focal_point])
+    reminders = [_reminder(instalment, contribution, donor, gap, today, now, rules.signature, focal.get(donor.id))
+                 for instalment, contribution, donor, gap in due]
     session.add_all(reminders)
     session.flush()
     return len(reminders)
 
 
 def _reminder(instalment: Instalment, contribution: Contribution, donor: Donor, gap: Gap, today: date,
-              now: datetime) -> Reminder:
+              now: datetime, signature: str, focal_point: DonorContact | None) -> Reminder:
+    """The reminder of ``instalment``, addressed to ``focal_point`` (None: the programme's mailbox)."""
     due = instalment.amount_minor - instalment.paid_minor
-    amount = f"{money.format_amount(money.from_minor(due, contribution.currency), contribution.currency)} " \
-             f"{contribution.currency}"
     late = instalment.due_date < today
-    when = (f"was due on {instalment.due_date.isoformat()} ({(today - instalment.due_date).days} days ago)" if late
-            else f"is due on {instalment.due_date.isoformat()}")
-    reference = f", reference {contribution.reference}" if contribution.reference else ""
-    body = "\n".join([
-        f"{donor.name}: contribution No. {contribution.id} to {gap.code} — {gap.title}{reference}.",
-        f"Instalment {instalment.number}: {amount} {when}.",
-        "Recorded by the Funding Gap Tracker. Mark this reminder sent once the donor has been contacted.",
-    ])
+    recipient_name, recipient_email = (focal_point.name, focal_point.email) if focal_point else ("", "")
     return Reminder(
         contribution_id=contribution.id, instalment_id=instalment.id, donor_id=donor.id,
         kind=(ReminderKind.OVERDUE if late else ReminderKind.DUE_SOON).value, due_date=instalment.due_date,
-        amount_due_minor=due, currency=contribution.currency, created_at=now, body=body,
-        subject=f"{'Overdue' if late else 'Due soon'}: {donor.name}, {amount} due {instalment.due_date}"[:300],
+        amount_due_minor=due, currency=contribution.currency, created_at=now,
+        recipient_name=recipient_name, recipient_email=recipient_email,
+        body=letter(instalment, contribution, donor, gap, today=today, recipient_name=recipient_name,
+                    signature=signature),
+        subject=(f"{'Overdue' if late else 'Due soon'}: {donor.name}, {amount_text(due, contribution.currency)} "
+                 f"due {instalment.due_date}")[:300],
     )
 
 
@@ -125,38 +143,63 @@ def mark_sent(session: Session, reminder_id: int, via: SentVia, now: datetime) -
     return True
 
 
+def record_refusal(session: Session, reminder_id: int, code: int, reason: str, now: datetime) -> None:
+    """Count a refusal of the reminder's recipient; give it up when permanent or the last allowed."""
+    reminder = session.get(Reminder, reminder_id, with_for_update=True, populate_existing=True)
+    reminder.attempts += 1
+    reminder.failure = f"{code} {reason}"[:2000]
+    if code >= 500 or reminder.attempts >= MAX_ATTEMPTS:
+        reminder.failed_at = now
+    session.flush()
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
-    """Where reminders are e-mailed: the SMTP server and the programme's mailbox."""
+    """Where reminders are e-mailed: the SMTP server and the programme's mailbox ("" for none:
+    the reminders addressed to it then wait in the outbox)."""
     server: SmtpServer
-    recipient: str
+    mailbox: str
 
     @classmethod
     def from_config(cls, config: Mapping) -> SmtpSettings | None:
-        """The settings, or None when reminders are not to be e-mailed."""
+        """The settings, or None when no SMTP server is configured."""
         server = SmtpServer.from_config(config)
-        if server is None or not config["TRACKER_REMINDERS_TO"]:
-            return None
-        return cls(server, config["TRACKER_REMINDERS_TO"])
+        return None if server is None else cls(server, config["TRACKER_REMINDERS_TO"])
+
+
+def _to_send(mailbox: str) -> list[tuple[int, str, str, str]]:
+    """(id, recipient, subject, body) of each reminder to e-mail now: unsent, not given up, and
+    with somewhere to go."""
+    with db.new_session() as session:
+        unsent = session.execute(
+            select(Reminder.id, Reminder.recipient_email, Reminder.subject, Reminder.body)
+            .where(Reminder.sent_at.is_(None), Reminder.failed_at.is_(None)).order_by(Reminder.id)
+        ).all()
+    return [(i, to or mailbox, subject, body) for i, to, subject, body in unsent if to or mailbox]
 
 
 def send_unsent(smtp_settings: SmtpSettings | None, now: datetime) -> str:
-    """E-mail every unsent reminder when SMTP is configured; say what happened."""
+    """E-mail every reminder waiting to go when SMTP is configured; say what happened."""
     if smtp_settings is None:
         return "SMTP is not configured: reminders wait in the outbox."
-    with db.new_session() as session:
-        unsent = session.execute(
-            select(Reminder.id, Reminder.subject, Reminder.body).where(Reminder.sent_at.is_(None)).order_by(Reminder.id)
-        ).all()
-    if not unsent:
+    waiting = _to_send(smtp_settings.mailbox)
+    if not waiting:
         return "Nothing to e-mail."
-    server = smtp_settings.server
+    server, refused = smtp_settings.server, 0
     with server.connect() as smtp:
-        for reminder_id, subject, body in unsent:
-            smtp.send_message(server.message(smtp_settings.recipient, subject, body))
+        for reminder_id, recipient, subject, body in waiting:
+            try:
+                smtp.send_message(server.message(recipient, subject, body, key=f"reminder-{reminder_id}"))
+            except smtplib.SMTPRecipientsRefused as error:
+                code, reason = next(iter(error.recipients.values()))
+                with db.writing() as session:
+                    record_refusal(session, reminder_id, code, reason.decode(errors="replace"), now)
+                refused += 1
+                continue
             with db.writing() as session:
                 mark_sent(session, reminder_id, SentVia.EMAIL, now)
-    return f"{len(unsent)} reminder(s) e-mailed to {smtp_settings.recipient}."
+    refusals = f"; {refused} refused by the mail server (see the outbox)" if refused else ""
+    return f"{len(waiting) - refused} reminder(s) e-mailed{refusals}."
 
 
 @dataclass(frozen=True)

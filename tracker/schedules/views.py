@@ -1,6 +1,6 @@
 """A contribution's payment schedule: its instalments, the forms that plan them, writing off the
 unpaid rest; and the reminders outbox, to copy into a message to the donor and mark sent."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from tracker.contributions import rules as contributions
 from tracker.contributions.views import contribution_or_404
@@ -138,7 +138,7 @@ def index():
     unsent_only = _unsent_only()
     page = requested_page(outbox.count_reminders(session(), unsent_only=unsent_only))
     return render_template(
-        "schedules/outbox.html", page=page, unsent_only=unsent_only,
+        "schedules/outbox.html", page=page, unsent_only=unsent_only, mailbox=current_app.config["TRACKER_REMINDERS_TO"],
         lines=outbox.outbox_lines(session(), unsent_only=unsent_only, limit=page.size, offset=page.offset),
     )
 
