@@ -194,3 +194,25 @@ def test_an_officer_imports_a_small_spreadsheet_through_upload_columns_and_previ
     expect(page.get_by_role("status")).to_contain_text("3 contribution(s) imported")
     page.goto("/gaps/KHM-SME")
     expect(page.get_by_role("table").first).to_contain_text("Kuwait Fund")
+
+
+def test_an_officer_narrows_the_contributions_and_the_address_keeps_the_filters(open_tab, people):
+    page = open_tab()
+    sign_in(page, "officer@example.org")
+    page.get_by_role("link", name="Contributions", exact=True).click()
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Status").select_option("committed")
+    page.get_by_label("Currency").select_option("JPY")
+    page.get_by_role("button", name="Search and filter").click()
+
+    expect(page.get_by_role("status")).to_contain_text("1 contribution selected by these filters")
+    assert "status=committed" in page.url and "currency=JPY" in page.url
+    expect(page.locator("tr.totals")).to_contain_text("Total of the 1 contribution selected")
+    expect(page.locator("tr.totals")).to_contain_text("13,333.33")  # 2,000,000 JPY at 150
+    assert page.get_by_role("link", name="Download these contributions (Excel)").get_attribute(
+        "href").count("currency=JPY") == 1
+
+    page.reload()  # a bookmark: the same table
+    expect(page.get_by_label("Currency")).to_have_value("JPY")
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_role("status")).to_contain_text("2 contributions in all")
