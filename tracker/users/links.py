@@ -13,7 +13,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core.models import SignInLink, User, as_utc, utcnow
+from tracker.core.mail import SmtpServer
+from tracker.core.models import LinkPurpose, SignInLink, User, as_utc, utcnow
 
 
 class Refused(Exception):
@@ -66,3 +67,23 @@ def use_up(session: Session, user: User) -> None:
     for link in session.scalars(select(SignInLink).where(SignInLink.user_id == user.id,
                                                          SignInLink.used_at.is_(None))):
         link.used_at = now
+
+
+def letter(purpose: str, url: str, hours: int) -> tuple[str, str]:
+    """The subject and body of the e-mail that carries a link."""
+    if purpose == LinkPurpose.INVITATION:
+        subject = "You are invited to the Funding Gap Tracker"
+        opening = "You have been invited to sign in to the Funding Gap Tracker."
+    else:
+        subject = "Set a new password for the Funding Gap Tracker"
+        opening = "An administrator of the Funding Gap Tracker has had your password reset."
+    body = (f"{opening}\n\nOpen this link to choose your password:\n\n{url}\n\n"
+            f"The link works once, within {hours} hours. If you did not expect it, ignore this message.\n")
+    return subject, body
+
+
+def email(server: SmtpServer, recipient: str, purpose: str, url: str, hours: int) -> None:
+    """Send the link to ``recipient`` (smtplib's errors are the caller's to report)."""
+    subject, body = letter(purpose, url, hours)
+    with server.connect() as smtp:
+        smtp.send_message(server.message(recipient, subject, body))
