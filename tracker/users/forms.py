@@ -41,9 +41,10 @@ class NewPasswordForm(Form):
 
 
 class RoleFields:
-    """A role and, for a donor user, the donor's name (a list of names to pick from beside it)."""
+    """A role and, for a donor user, the donor's name (a list of names to pick from beside it).
+    A role left out is refused by the select itself ("Not a valid choice")."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose a role.")])
+    role = SelectField("Role", choices=ROLE_CHOICES)
     donor = StringField("Donor (donor users only)", validators=[Limit(200)])
 
 
