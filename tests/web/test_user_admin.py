@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests import factories
-from tests.conftest import FormClient
+from tests import factories, serving
+from tests.conftest import FormClient, hidden_fields
+from tests.test_outbox import FakeSMTP
 from tracker.core import db, mail
 from tracker.core.models import AuditEntry, SignInLink, User
 from tracker.users import passwords
@@ -270,39 +273,23 @@ def test_every_change_is_in_the_audit_trail(app, admin, session):
     assert trail.count("Purpose") == 2 and "(secret)" in trail
 
 
-class FakeSMTP:
-    """Stands in for smtplib.SMTP (as tests/test_outbox.py does): records what would be sent."""
-
-    sent: list = []
-    refuse = False
+class RefusedSMTP(FakeSMTP):
+    """An SMTP server that does not answer."""
 
     def __init__(self, host, port, timeout):
-        if FakeSMTP.refuse:
-            raise ConnectionRefusedError("no server")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self, context):
-        pass
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
+        raise ConnectionRefusedError("no server")
 
 
 @pytest.mark.settings(TRACKER_SMTP_HOST="smtp.example.org", TRACKER_SMTP_STARTTLS=0)
 def test_the_invitation_is_emailed_when_smtp_is_configured(app, admin, session, monkeypatch):
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent, FakeSMTP.refuse = [], False
+    FakeSMTP.sent = []
     link = invite(admin, "mailed@example.org")
     [message] = FakeSMTP.sent
     assert (message["To"], message["Subject"]) == ("mailed@example.org", "You are invited to the Funding Gap Tracker")
     assert f"http://localhost{link}" in message.get_content() and "72 hours" in message.get_content()
 
-    FakeSMTP.refuse = True
+    monkeypatch.setattr(mail.smtplib, "SMTP", RefusedSMTP)
     page = admin.post("/admin/users/invite", {"email": "unmailed@example.org", "role": "viewer", "donor": ""})
     assert page.status_code == 200 and "could not be e-mailed" in page.get_data(as_text=True)
     assert LINK.search(page.get_data(as_text=True))  # still shown, to send by hand
@@ -310,6 +297,35 @@ def test_the_invitation_is_emailed_when_smtp_is_configured(app, admin, session, 
 
 def test_without_smtp_nothing_is_emailed(admin, monkeypatch):
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
-    FakeSMTP.sent, FakeSMTP.refuse = [], False
+    FakeSMTP.sent = []
     page = admin.post("/admin/users/invite", {"email": "quiet@example.org", "role": "viewer", "donor": ""})
     assert "nothing was e-mailed" in page.get_data(as_text=True) and FakeSMTP.sent == []
+
+
+def test_two_admins_removing_each_other_at_once_leave_one(live_server):
+    """Both posts released together, several rounds: never a 5xx, and an active admin is always left."""
+    base = live_server
+    for number in range(4):
+        emails = (f"first{number}@example.org", f"second{number}@example.org")
+        with db.new_session(write=True) as setup:
+            for other in setup.scalars(select(User).where(User.role == "admin")):
+                other.role = "viewer"  # the previous round's survivor steps aside
+            made = [factories.add_user(setup, email, "admin") for email in emails]
+            setup.commit()
+            ids = [user.id for user in made]
+        start = threading.Barrier(2)
+
+        def remove(mine: str, theirs: int, action: str) -> int:
+            with serving.signed_in(base, mine, factories.PASSWORD) as browser:
+                page = browser.get(f"{base}/admin/users/{theirs}", timeout=60)
+                data = {**hidden_fields(page.text), "role": "editor", "donor": ""}
+                start.wait(timeout=30)
+                return browser.post(f"{base}/admin/users/{theirs}/{action}", data=data, allow_redirects=False,
+                                    timeout=60).status_code
+
+        action = ("role", "access")[number % 2]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(remove, emails, reversed(ids), [action, action]))
+        assert all(status in (302, 400) for status in answers), answers
+        left = read(select(func.count(User.id)).where(User.role == "admin", User.active))[0][0]
+        assert left >= 1, (action, answers)

@@ -151,12 +151,14 @@ def _locked(session: Session, user: User, expected_version: int | None) -> None:
         raise EditConflict(f"User {user.email}")
 
 
-def _keep_an_admin(session: Session, user: User, doing: str) -> None:
-    """Refuse to remove the last active administrator. The active administrators' rows are locked
-    first, so two administrators demoting each other at once cannot both succeed."""
+def _keep_an_admin(session: Session, user: User, expected_version: int | None, doing: str) -> None:
+    """Lock the active administrators' rows (by id, so that two changes at once lock them in the
+    same order and cannot deadlock), then ``user``'s; refuse to remove the last of them. Two
+    administrators removing each other at once: the second waits, then counts one."""
     admins = session.scalars(select(User.id).where(User.role == Role.ADMIN, User.active)
-                             .with_for_update()).all()
-    if user.id in admins and len(admins) == 1:
+                             .order_by(User.id).with_for_update()).all()
+    _locked(session, user, expected_version)
+    if admins == [user.id]:
         raise InvalidInput(None, f"{user.email} is the last active administrator: make another user an "
                                  f"administrator before you {doing}.")
 
@@ -170,17 +172,17 @@ def _changed(session: Session, user: User) -> None:
 def set_role(session: Session, user: User, role: str, donor_id: int | None = None,
              expected_version: int | None = None) -> None:
     """A new role (and donor, for a donor user); the user's sessions end so it applies at once."""
-    _locked(session, user, expected_version)
     role, donor_id = _checked_role(session, role, donor_id)
-    if role != Role.ADMIN:
-        _keep_an_admin(session, user, "change this role")
+    if role == Role.ADMIN:
+        _locked(session, user, expected_version)
+    else:
+        _keep_an_admin(session, user, expected_version, "change this role")
     user.role, user.donor_id = role, donor_id
     _changed(session, user)
 
 
 def disable(session: Session, user: User, expected_version: int | None = None) -> None:
-    _locked(session, user, expected_version)
-    _keep_an_admin(session, user, "disable this account")
+    _keep_an_admin(session, user, expected_version, "disable this account")
     user.active = False
     _changed(session, user)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -241,21 +242,36 @@ def user(user_id: int):
     return _user_page(found, _role_form(found))
 
 
+def _user_changed(found: User, form, change: Callable[[int], object], done: Callable[[object], object]):
+    """One administrator's change of ``found`` from one of its page's forms: ``change(version)``
+    in one save, then ``done(what change returned)`` answers; else the page again, saying why."""
+    save = Save(form, record=found)
+    if form.validate_on_submit():
+        with save:
+            changed = change(int(form.version.data))
+        if save.done:
+            return done(changed)
+    return _user_page(found, form, save)
+
+
+def _back_to(found: User, message: str):
+    flash(message, "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
 @admin.post("/users/<id:user_id>/role")
 @allow(ADMINS)
 def user_role(user_id: int):
     """A new role or donor; the user's sessions end so that it applies at once."""
     found = _user_or_404(user_id)
     form = RoleForm()
-    save = Save(form, record=found)
-    if form.validate_on_submit():
-        with save:
-            donor_id = rules.donor_named(session(), form.donor.data, form.role.data)
-            rules.set_role(session(), found, form.role.data, donor_id, int(form.version.data))
-        if save.done:
-            flash(f"{found.email} is now {found.role}; their sessions have ended.", "success")
-            return redirect(url_for("admin.user", user_id=found.id))
-    return _user_page(found, form, save)
+
+    def change(version: int) -> None:
+        donor_id = rules.donor_named(session(), form.donor.data, form.role.data)
+        rules.set_role(session(), found, form.role.data, donor_id, version)
+
+    return _user_changed(found, form, change,
+                         lambda _: _back_to(found, f"{found.email} is now {found.role}; their sessions have ended."))
 
 
 @admin.post("/users/<id:user_id>/access")
@@ -263,17 +279,10 @@ def user_role(user_id: int):
 def user_access(user_id: int):
     """Disable an active user (their sessions end) or enable a disabled one."""
     found = _user_or_404(user_id)
-    form = UserChangeForm()
-    save = Save(form, record=found)
-    if form.validate_on_submit():
-        change = rules.disable if found.active else rules.enable
-        with save:
-            change(session(), found, int(form.version.data))
-        if save.done:
-            said = "enabled" if found.active else "disabled; their sessions have ended"
-            flash(f"{found.email} {said}.", "success")
-            return redirect(url_for("admin.user", user_id=found.id))
-    return _user_page(found, form, save)
+    change = rules.disable if found.active else rules.enable
+    said = "disabled; their sessions have ended" if found.active else "enabled"
+    return _user_changed(found, UserChangeForm(), lambda version: change(session(), found, version),
+                         lambda _: _back_to(found, f"{found.email} {said}."))
 
 
 @admin.post("/users/<id:user_id>/reset")
@@ -281,14 +290,9 @@ def user_access(user_id: int):
 def user_reset(user_id: int):
     """A single-use link that lets the user set a new password; the current one works until then."""
     found = _user_or_404(user_id)
-    form = UserChangeForm()
-    save = Save(form, record=found)
-    if form.validate_on_submit():
-        with save:
-            token = rules.reset_password(session(), found, int(form.version.data), _hours())
-        if save.done:
-            return _link_page(found, token, LinkPurpose.RESET)
-    return _user_page(found, form, save)
+    return _user_changed(found, UserChangeForm(),
+                         lambda version: rules.reset_password(session(), found, version, _hours()),
+                         lambda token: _link_page(found, token, LinkPurpose.RESET))
 
 
 #: How a link that cannot be used answers: unknown links are not found (404); expired and used
