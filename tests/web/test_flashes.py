@@ -168,6 +168,42 @@ def import_spreadsheet(browser, session, world):
     return browser.client.get(imported.headers["Location"]), "contribution(s) imported"
 
 
+def _someone(session) -> int:
+    someone = factories.add_user(session, "someone@example.org", "viewer")
+    session.commit()
+    return someone.id
+
+
+def invite_user(browser, session, world):
+    return (browser.post("/admin/users/invite", {"email": "new@example.org", "role": "viewer", "donor": ""}),
+            "Invitation for new@example.org made")
+
+
+def change_role(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return (browser.post(f"{url}/role", {"role": "editor", "donor": ""}, follow_redirects=True, token_from=url),
+            "someone@example.org is now editor")
+
+
+def disable_user(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return (browser.post(f"{url}/access", {}, follow_redirects=True, token_from=url),
+            "someone@example.org disabled")
+
+
+def reset_password(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return browser.post(f"{url}/reset", {}, token_from=url), "Password reset link for someone@example.org made"
+
+
+def accept_link(browser, session, world):
+    link = re.search(r'value="http://localhost(/link/[^"]+)"', invite_user(browser, session, world)[0]
+                     .get_data(as_text=True)).group(1)
+    new = "a brand new passphrase"
+    return (FormClient(browser.client.application.test_client()).post(
+        link, {"new_password": new, "confirm": new}, follow_redirects=True), "Password set.")
+
+
 ACTIONS = {
     "auth.login": sign_in, "auth.logout": sign_out, "auth.password": change_password,
     "gaps.new": create_gap, "gaps.edit": edit_gap,
@@ -178,6 +214,8 @@ ACTIONS = {
     "schedules.generate": generate_schedule, "schedules.typed": type_schedule, "schedules.write_off": write_off,
     "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
     "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,
+    "admin.invite": invite_user, "admin.user_role": change_role, "admin.user_access": disable_user,
+    "admin.user_reset": reset_password, "auth.link": accept_link,
 }
 
 

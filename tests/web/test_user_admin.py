@@ -43,6 +43,7 @@ def test_the_first_admin_must_choose_a_new_password(app, runner, session):
     for page in ("/", "/admin/users", "/contributions"):
         response = browser.client.get(page)
         assert response.status_code == 302 and response.headers["Location"] == "/account/password", page
+    assert browser.client.get("/api/v1/gaps").status_code == 403
     assert "Choose a password of your own" in browser.client.get("/account/password").get_data(as_text=True)
     same = browser.post("/account/password", {"current_password": printed, "new_password": printed,
                                               "confirm": printed})

@@ -206,6 +206,8 @@ def _link_page(user: User, token: str, purpose: str):
         except (smtplib.SMTPException, OSError):
             current_app.logger.exception("The %s link for %s could not be e-mailed", purpose, user.email)
             emailed = False
+    made = "Invitation" if purpose == LinkPurpose.INVITATION else "Password reset link"
+    flash(f"{made} for {user.email} made: copy the link below.", "success")
     page = render_template("users/admin_link.html", user=user, url=url, purpose=purpose, emailed=emailed,
                            hours=_hours())
     return page, 200, {"Cache-Control": "no-store"}
