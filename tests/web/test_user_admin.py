@@ -330,3 +330,14 @@ def test_two_admins_removing_each_other_at_once_leave_one(live_server):
         assert all(status in (302, 400) for status in answers), answers
         left = read(select(func.count(User.id)).where(User.role == "admin", User.active))[0][0]
         assert left >= 1, (action, answers)
+
+
+def test_a_resubmitted_disable_does_not_enable_again(admin, session):
+    factories.add_user(session, "twice@example.org", "viewer")
+    session.commit()
+    url = f"/admin/users/{user_named(session, 'twice@example.org').id}"
+    shown = admin.hidden(url)
+    assert admin.client.post(f"{url}/access", data=shown).status_code == 302
+    again = admin.client.post(f"{url}/access", data=shown)  # Back and resubmit, or a double click
+    assert again.status_code == 409 and "Nothing was saved" in again.get_data(as_text=True)
+    assert user_named(session, "twice@example.org").active is False
