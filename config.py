@@ -78,6 +78,8 @@ class Config:
     #: cannot be kept alive by use). Also the cookie's lifetime in the browser, counted from
     #: the latest response.
     SESSION_MAX_HOURS = _int("TRACKER_SESSION_MAX_HOURS", 12, minimum=1)
+    #: Hours an invitation or password-reset link works before it expires (each works once).
+    TRACKER_INVITE_HOURS = _int("TRACKER_INVITE_HOURS", 72, minimum=1)
     #: Flask's: send the session cookie with every response, so the browser's expiry moves too.
     SESSION_REFRESH_EACH_REQUEST = True
     #: Failed sign-ins of one account from one address within the window before that pair gets

@@ -58,3 +58,26 @@ def test_a_donor_user_is_not_linked_to_a_merged_donor(runner, session):
     result = runner.invoke(args=["users", "set-role", "v@example.org", "donor", "--donor", str(merged.id)])
     assert result.exit_code != 0
     assert f"merged into donor {kept.id}" in result.output
+
+
+def test_invite_prints_a_single_use_link_and_enable_undoes_disable(app, runner, session):
+    from tests import factories
+    from tracker.core.models import SignInLink
+
+    donor = factories.add_contribution(session, factories.add_gap(session), "1.00", donor="Japan").donor
+    session.commit()
+    result = runner.invoke(args=["users", "invite", "--email", "Focal@Japan.example", "--role", "donor",
+                                 "--donor", "japan"])
+    assert result.exit_code == 0, result.output
+    link = result.output.splitlines()[-1]
+    assert link.startswith("http://localhost/link/") and "72 hours" in result.output
+    session.expire_all()
+    user = session.scalar(select(User).where(User.email == "focal@japan.example"))
+    assert (user.role, user.donor_id, session.scalar(select(SignInLink.purpose))) == ("donor", donor.id, "invitation")
+    session.rollback()
+    unknown = runner.invoke(args=["users", "invite", "--email", "x@example.org", "--role", "donor", "--donor", "Jpan"])
+    assert unknown.exit_code != 0 and "No donor is called Jpan" in unknown.output
+    assert runner.invoke(args=["users", "disable", "focal@japan.example"]).exit_code == 0
+    assert runner.invoke(args=["users", "enable", "focal@japan.example"]).exit_code == 0
+    assert "focal@japan.example\tdonor" in runner.invoke(args=["users", "list"]).output
+    assert "\tactive" in runner.invoke(args=["users", "list"]).output

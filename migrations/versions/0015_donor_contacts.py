@@ -2,13 +2,13 @@
 and each reminder's recipient and delivery failures.
 
 Revision ID: 0015_donor_contacts
-Revises: 0012_donor_note
+Revises: 0013_invitations
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_donor_contacts'
-down_revision = '0012_donor_note'
+down_revision = '0013_invitations'
 branch_labels = None
 depends_on = None
 

@@ -39,10 +39,11 @@ def values(people, session):
     made = factories.add_contribution(session, gaps.get_gap(session, "KHM-SME"), "90000.00", donor="Korea")
     factories.add_schedule(session, made, 3)
     paid_in = factories.add_payment(session, made, "10000.00")
-    factories.add_user(session, "admin@example.org", "admin")
+    admin = factories.add_user(session, "admin@example.org", "admin")
+    contact = factories.add_contact(session, made.donor)
     session.commit()
     return {"code": "KHM-AGRI", "contribution_id": made.id, "payment_id": paid_in.id, "donor_id": people["japan"],
-            "reminder_id": 1,
+            "reminder_id": 1, "user_id": admin.id, "contact_id": contact.id,
             "name": "recompute", "filename": "style.css", "token": "no-such-upload"}
 
 

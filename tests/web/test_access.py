@@ -26,6 +26,7 @@ DONOR_A_OWN = dict(anonymous=302, donor_a=200, donor_b=404, viewer=200, editor=2
 EVERYONE = dict.fromkeys(VISITORS, 200)
 #: A POST with an empty form: refused before it is read (302/403), or read and found wanting.
 EDITORS_POST = dict(EDITORS, editor=400, admin=400)
+ADMINS_POST = dict(ADMINS, admin=400)
 
 #: endpoint → expected status per visitor (GET, or POST for POST-only routes).
 EXPECTED = {
@@ -75,6 +76,12 @@ EXPECTED = {
     "imports.skipped": dict(EDITORS, editor=404, admin=404),
     "admin.audit_trail": ADMINS,
     "admin.users": ADMINS,
+    "admin.invite": ADMINS,
+    "admin.user": ADMINS,
+    "admin.user_role": ADMINS_POST,
+    "admin.user_access": ADMINS_POST,
+    "admin.user_reset": ADMINS_POST,
+    "auth.link": dict.fromkeys(VISITORS, 404),  # no link has this token
 }
 
 
@@ -86,8 +93,10 @@ def world(session):
     other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
     paid_in = factories.add_payment(session, own, "10.00")
     contact = factories.add_contact(session, own.donor)
+    someone = factories.add_user(session, "someone@example.org", "viewer")
     session.commit()
     return {"code": gap.code, "contribution_id": own.id, "payment_id": paid_in.id, "contact_id": contact.id,
+            "user_id": someone.id,
             "donor_id": own.donor_id, "filename": "style.css",
             "reminder_id": 1, "name": "recompute", "token": "no-such-upload",
             "donor_a": own.donor_id, "donor_b": other.donor_id}

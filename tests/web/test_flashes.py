@@ -114,6 +114,22 @@ def edit_donor(browser, session, world):
     return browser.post(f"/donors/{donor.id}/edit", fields, follow_redirects=True), "Donor Japan saved."
 
 
+def add_contact(browser, session, world):
+    donor = world["contribution"].donor
+    fields = {"name": "Aiko Tanaka", "email": "aiko@mofa.example", "role": "focal point", "language": "en"}
+    return (browser.post(f"/donors/{donor.id}/contacts/new", fields, follow_redirects=True),
+            "Contact Aiko Tanaka added to Government of Japan.")
+
+
+def edit_contact(browser, session, world):
+    contact = factories.add_contact(session, world["contribution"].donor)
+    session.commit()
+    fields = {"name": "Aiko Tanaka-Sato", "email": contact.email, "role": contact.role, "language": "en",
+              "version": str(contact.version)}
+    return (browser.post(f"/donors/contacts/{contact.id}/edit", fields, follow_redirects=True),
+            "Contact Aiko Tanaka-Sato saved.")
+
+
 def merge_donors(browser, session, world):
     kept = world["contribution"].donor
     duplicate = factories.add_contribution(session, world["gap"], "5.00", donor="Japan (Gov.)").donor
@@ -168,6 +184,42 @@ def import_spreadsheet(browser, session, world):
     return browser.client.get(imported.headers["Location"]), "contribution(s) imported"
 
 
+def _someone(session) -> int:
+    someone = factories.add_user(session, "someone@example.org", "viewer")
+    session.commit()
+    return someone.id
+
+
+def invite_user(browser, session, world):
+    return (browser.post("/admin/users/invite", {"email": "new@example.org", "role": "viewer", "donor": ""}),
+            "Invitation for new@example.org made")
+
+
+def change_role(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return (browser.post(f"{url}/role", {"role": "editor", "donor": ""}, follow_redirects=True, token_from=url),
+            "someone@example.org is now editor")
+
+
+def disable_user(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return (browser.post(f"{url}/access", {}, follow_redirects=True, token_from=url),
+            "someone@example.org disabled")
+
+
+def reset_password(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return browser.post(f"{url}/reset", {}, token_from=url), "Password reset link for someone@example.org made"
+
+
+def accept_link(browser, session, world):
+    link = re.search(r'value="http://localhost(/link/[^"]+)"', invite_user(browser, session, world)[0]
+                     .get_data(as_text=True)).group(1)
+    new = "a brand new passphrase"
+    return (FormClient(browser.client.application.test_client()).post(
+        link, {"new_password": new, "confirm": new}, follow_redirects=True), "Password set.")
+
+
 ACTIONS = {
     "auth.login": sign_in, "auth.logout": sign_out, "auth.password": change_password,
     "gaps.new": create_gap, "gaps.edit": edit_gap,
@@ -175,9 +227,12 @@ ACTIONS = {
     "contributions.cancel": cancel_contribution, "contributions.new_payment": record_payment,
     "contributions.edit_payment": correct_payment, "contributions.void_payment": void_payment,
     "donors.edit": edit_donor, "donors.merge": merge_donors,
+    "donors.new_contact": add_contact, "donors.edit_contact": edit_contact,
     "schedules.generate": generate_schedule, "schedules.typed": type_schedule, "schedules.write_off": write_off,
     "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
     "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,
+    "admin.invite": invite_user, "admin.user_role": change_role, "admin.user_access": disable_user,
+    "admin.user_reset": reset_password, "auth.link": accept_link,
 }
 
 

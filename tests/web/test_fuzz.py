@@ -136,12 +136,20 @@ ROUTES: dict[str, Route] = {
     "auth.password": Route(),
     "admin.audit_trail": Route(ADMIN),
     "admin.users": Route(ADMIN),
+    "admin.invite": Route(ADMIN, valid={"email": "fuzzed@example.org", "role": "viewer"}),
+    "admin.user": Route(ADMIN),
+    "admin.user_role": Route(ADMIN, shown="admin.user", valid={"role": "donor", "donor": "Norway"}),
+    "admin.user_access": Route(ADMIN, shown="admin.user"),
+    "admin.user_reset": Route(ADMIN, shown="admin.user"),
+    "auth.link": Route(NOBODY, records={"token": "link"},
+                       valid={"new_password": factories.PASSWORD, "confirm": factories.PASSWORD}),
     "jobs.index": Route(ADMIN),
     "jobs.run_now": Route(ADMIN, shown="jobs.index"),
 }
 
 #: The world's record each path argument names, unless the route says otherwise.
 RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor", "contact_id": "contact",
+           "user_id": "user",
            "reminder_id": "reminder", "code": "gap", "token": "upload", "name": "job", "filename": "stylesheet"}
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 CSV = files.csv_file(files.CLEAN)
@@ -189,7 +197,9 @@ def world(app, session, client) -> dict[str, str]:
     unpaid = factories.add_contribution(session, gap, "50.00", donor="Norway", reference="NO-1")
     contact = factories.add_contact(session, paid.donor)
     factories.add_user(session, "admin@example.org", ADMIN)
+    invited, link = users.invite_user(session, "invited@example.org", "viewer", None, 72)
     made = {"gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
+            "user": invited.id, "link": link,
             "donor": paid.donor_id, "other_donor": unpaid.donor_id, "reminder": session.scalar(select(Reminder.id)),
             "contact": contact.id}
     session.commit()  # and no transaction left open: the app must be able to write (SQLite)

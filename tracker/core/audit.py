@@ -34,6 +34,7 @@ from tracker.core.models import (
     Payment,
     PaymentSchedule,
     Reminder,
+    SignInLink,
     User,
     WriteOff,
 )
@@ -45,13 +46,13 @@ from tracker.core.models import (
 AUDITED: dict[type, str] = {
     Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment", Instalment: "instalment",
     WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user", PaymentSchedule: "payment schedule",
-    Reminder: "reminder", JobRequest: "run-now request", DonorContact: "donor contact",
+    Reminder: "reminder", JobRequest: "run-now request", DonorContact: "donor contact", SignInLink: "sign-in link",
 }
 #: Plan rows that a rebuild replaces: an instalment that has received nothing is deleted and a
 #: new one takes its number; the trail keeps what it was. Money records are never deleted.
 REPLACEABLE = {Instalment}
 #: Columns left out of the trail: secrets, and bookkeeping that changes on every save.
-HIDDEN = {"password_hash": "(changed)"}
+HIDDEN = {"password_hash": "(changed)", "token_hash": "(secret)"}
 SKIPPED = {"version", "updated_at", "created_at", "session_epoch", "last_sign_in_at"}
 
 

@@ -364,7 +364,9 @@ class Role(enum.StrEnum):
 
 class User(Base):
     """A person who signs in. ``session_epoch`` is part of every session cookie: raising it
-    (sign-out, password change, disabling) ends that user's sessions everywhere."""
+    (sign-out, password change, disabling) ends that user's sessions everywhere. ``version``
+    moves with each administrator's change (role, donor, active), which checks it under a row
+    lock: sign-ins, which also write the row, do not make an administrator's form stale."""
 
     __tablename__ = "app_user"
     __table_args__ = (
@@ -381,8 +383,33 @@ class User(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     donor: Mapped[Donor | None] = relationship()
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # a new user sets a first password
+    RESET = "reset"  # an administrator had a user's password reset
+
+
+class SignInLink(Base):
+    """A single-use link that lets a user set a password: an invitation or a reset. Only the
+    SHA-256 of its token is stored, so the table read by anybody opens no account."""
+
+    __tablename__ = "sign_in_link"
+    __table_args__ = (_one_of("purpose", LinkPurpose),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
 
 
 class ThrottleScope(enum.StrEnum):

@@ -125,7 +125,7 @@ def _first_run(engine: Engine) -> None:
         password = users.create_first_admin(session, email)
     if password:
         click.echo(f"Admin created: {email} with password {password}\n"
-                   "  (shown only this once: sign in and change it at /account/password)")
+                   "  (shown only this once: the first sign-in asks for a new password)")
 
 
 @click.command("demo-data")

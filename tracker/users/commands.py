@@ -1,13 +1,16 @@
-"""`flask --app tracker users …`: create, list, disable users and change their roles.
+"""`flask --app tracker users …`: create, invite, list, disable users and change their roles,
+through the same rules as the administrators' pages.
 
-There is no default password anywhere: a password is typed at a prompt (twice) or read
-from standard input with ``--password-stdin`` for scripts.
+There is no default password anywhere: a password is typed at a prompt (twice), read from
+standard input with ``--password-stdin`` for scripts, or chosen by the user through the
+single-use link ``users invite`` prints.
 """
 from __future__ import annotations
 
 import sys
 
 import click
+from flask import current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -53,6 +56,25 @@ def create(email: str, role: str, donor_id: int | None, password_stdin: bool):
     click.echo(f"User {rules.email_key(email)} created ({role}).")
 
 
+@users_group.command("invite")
+@click.option("--email", required=True)
+@click.option("--role", type=ROLES, required=True)
+@click.option("--donor", "donor_name", default="", help="The name of the donor a donor user is linked to.")
+@with_appcontext
+def invite(email: str, role: str, donor_name: str):
+    """Invite a user: print the single-use link that lets them choose a password.
+
+    The link's address is built from SERVER_NAME (and PREFERRED_URL_SCHEME) when set."""
+    hours = current_app.config["TRACKER_INVITE_HOURS"]
+    with cli.writing() as session:
+        donor_id = rules.donor_named(session, donor_name, role)
+        _user_made, token = rules.invite_user(session, email, role, donor_id, hours)
+    with current_app.test_request_context():
+        link = url_for("auth.link", token=token, _external=True)
+    click.echo(f"User {rules.email_key(email)} invited ({role}). Send them this link (it works once, "
+               f"within {hours} hours):\n{link}")
+
+
 @users_group.command("list")
 @with_appcontext
 def list_users():
@@ -71,6 +93,15 @@ def disable(email: str):
     """Disable a user; their sessions end at once."""
     _apply(lambda session: rules.disable(session, _user(session, email)))
     click.echo(f"User {rules.email_key(email)} disabled.")
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable(email: str):
+    """Enable a disabled user again."""
+    _apply(lambda session: rules.enable(session, _user(session, email)))
+    click.echo(f"User {rules.email_key(email)} enabled.")
 
 
 @users_group.command("set-role")

@@ -1,13 +1,19 @@
-"""The forms of signing in, changing one's password, and narrowing the audit trail."""
+"""The forms of signing in, changing or setting one's password, the administrators' changes
+to users, and narrowing the audit trail."""
 from __future__ import annotations
 
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from tracker.core import audit
+from tracker.core.models import Role
 from tracker.web import history
-from tracker.web.forms import Form, Limit, WholeNumberField, date_field, options
+from tracker.web.forms import STALE_FORM, Creating, Form, Limit, WholeNumber, WholeNumberField, date_field, options
 from tracker.web.history import Column, label
+
+ROLE_CHOICES = options([(Role.VIEWER, "Viewer: reads everything"), (Role.EDITOR, "Editor: records and edits"),
+                        (Role.ADMIN, "Administrator: also users and jobs"),
+                        (Role.DONOR, "Donor: one donor's own records")])
 
 
 class SignInForm(Form):
@@ -23,6 +29,37 @@ class PasswordForm(Form):
     def validate_confirm(self, field):
         if field.data != self.new_password.data:
             raise ValidationError("The two new passwords differ.")
+
+
+class NewPasswordForm(Form):
+    """The password a sign-in link sets: typed twice, no current one."""
+
+    new_password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
+    confirm = PasswordField("New password again", validators=[InputRequired("Type the new password again.")])
+
+    validate_confirm = PasswordForm.validate_confirm
+
+
+class RoleFields:
+    """A role and, for a donor user, the donor's name (a list of names to pick from beside it).
+    A role left out is refused by the select itself ("Not a valid choice")."""
+
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    donor = StringField("Donor (donor users only)", validators=[Limit(200)])
+
+
+class InviteForm(RoleFields, Creating, Form):
+    email = StringField("Email", validators=[InputRequired("Enter the email of the person to invite."), Limit(254)])
+
+
+class UserChangeForm(Form):
+    """What every change to a user carries: the version of the user as the page showed it."""
+
+    version = HiddenField(validators=[InputRequired(STALE_FORM), WholeNumber(STALE_FORM)])
+
+
+class RoleForm(RoleFields, UserChangeForm):
+    pass
 
 
 class AuditFilterForm(Form):
@@ -44,4 +81,11 @@ HISTORY = {"user": {
     "role": Column("Role", history.word),
     "donor_id": Column("Donor", history.donor),
     "active": Column("Active", history.yes_no),
+    "must_change_password": Column("Must change password", history.yes_no),
+}, "sign-in link": {
+    "user_id": Column("User", history.number),
+    "purpose": Column("Purpose", history.word),
+    "token_hash": Column("Link"),
+    "expires_at": Column("Expires", history.moment),
+    "used_at": Column("Used", history.moment),
 }}

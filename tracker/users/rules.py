@@ -1,7 +1,10 @@
-"""People who sign in: creating them, their roles, passwords and sessions.
+"""People who sign in: creating and inviting them, their roles, passwords and sessions.
 
-A user's sessions are tied to ``session_epoch``: signing out, changing the password or
-being disabled raises it, which ends every session of that user on every device.
+A user's sessions are tied to ``session_epoch``: signing out, changing the password, a new
+role or being disabled raises it, which ends every session of that user on every device.
+An administrator's changes check the user's ``version`` under a row lock (a form opened
+before someone else's change is a conflict), and never leave the tracker without an active
+administrator: the active administrators' rows are locked while that is counted.
 """
 from __future__ import annotations
 
@@ -14,9 +17,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.core.errors import InvalidInput
-from tracker.core.models import Donor, Role, User
-from tracker.users import passwords, throttle
+from tracker.core.errors import EditConflict, InvalidInput
+from tracker.core.models import Donor, LinkPurpose, Role, User
+from tracker.donors import rules as donors
+from tracker.users import links, passwords, throttle
+
+#: The password of a user invited but not yet through their link: no hash ever matches it.
+NO_PASSWORD = "!"
 
 
 def email_key(email: str) -> str:
@@ -41,14 +48,29 @@ def _checked_role(session: Session, role: str, donor_id: int | None) -> tuple[st
     if role == Role.DONOR:
         donor = None if donor_id is None else session.get(Donor, donor_id)
         if donor is None:
-            raise InvalidInput("donor_id", "A donor user must be linked to an existing donor (--donor ID).")
+            raise InvalidInput("donor", "A donor user must be linked to an existing donor.")
         if donor.merged_into_id is not None:  # an alias owns nothing: the user would see nothing
-            raise InvalidInput("donor_id", f"Donor {donor_id} was merged into donor {donor.merged_into_id}: "
-                                           f"link the user to {donor.merged_into_id}.")
+            raise InvalidInput("donor", f"Donor {donor_id} was merged into donor {donor.merged_into_id}: "
+                                        f"link the user to {donor.merged_into_id}.")
         return role, donor_id
     if donor_id is not None:
-        raise InvalidInput("donor_id", "Only donor users are linked to a donor.")
+        raise InvalidInput("donor", "Only donor users are linked to a donor.")
     return role, None
+
+
+def donor_named(session: Session, name: str, role: str) -> int | None:
+    """The donor a donor user is linked to, found by its name (an alias's finds the donor it was
+    merged into); None for the other roles, whose donor field is left empty."""
+    if role != Role.DONOR:
+        if (name or "").strip():
+            raise InvalidInput("donor", "Only donor users are linked to a donor: leave the donor empty.")
+        return None
+    if not (name or "").strip():
+        raise InvalidInput("donor", "Pick the donor this user belongs to.")
+    donor = donors.find_donor(session, name)
+    if donor is None:
+        raise InvalidInput("donor", f"No donor is called {donors.clean_name(name)}: pick one from the list.")
+    return donor.id
 
 
 def _checked_password(password: str, field: str = "password") -> str:
@@ -59,13 +81,51 @@ def _checked_password(password: str, field: str = "password") -> str:
     return passwords.hash_password(password)
 
 
-def create_user(session: Session, email: str, role: str, password: str, donor_id: int | None = None) -> User:
+def create_user(session: Session, email: str, role: str, password: str, donor_id: int | None = None,
+                must_change_password: bool = False) -> User:
+    address, role, donor_id = _checked_new(session, email, role, donor_id)
+    return _added(session, User(email=address, role=role, donor_id=donor_id, password_hash=_checked_password(password),
+                                must_change_password=must_change_password))
+
+
+def _checked_new(session: Session, email: str, role: str, donor_id: int | None) -> tuple[str, str, int | None]:
     address = _checked_email(email)
     if find_user(session, address) is not None:
         raise InvalidInput("email", f"A user with the email {address} already exists.")
-    role, donor_id = _checked_role(session, role, donor_id)
-    user = User(email=address, role=role, donor_id=donor_id, password_hash=_checked_password(password))
+    return (address, *_checked_role(session, role, donor_id))
+
+
+def _added(session: Session, user: User) -> User:
     session.add(user)
+    session.flush()
+    return user
+
+
+def invite_user(session: Session, email: str, role: str, donor_id: int | None, hours: int) -> tuple[User, str]:
+    """A user without a password yet, and the token of the invitation that lets them set one
+    (shown once, never stored: see ``tracker.users.links``)."""
+    address, role, donor_id = _checked_new(session, email, role, donor_id)
+    user = _added(session, User(email=address, role=role, donor_id=donor_id, password_hash=NO_PASSWORD))
+    return user, links.issue(session, user, LinkPurpose.INVITATION, hours)
+
+
+def reset_password(session: Session, user: User, expected_version: int, hours: int) -> str:
+    """A reset link for ``user``; the password stays as it is until the link is used."""
+    _locked(session, user, expected_version)
+    if not user.active:
+        raise InvalidInput(None, f"{user.email} is disabled: enable the account before resetting its password.")
+    return links.issue(session, user, LinkPurpose.RESET, hours)
+
+
+def accept_link(session: Session, token: str, password: str) -> User:
+    """Set the password of the link's user and use the link up (``links.Refused`` if it cannot
+    be used); the user's other sessions end and every other open link of theirs goes with it."""
+    link = links.usable(session, token)
+    user = link.user
+    user.password_hash = _checked_password(password)
+    user.must_change_password = False
+    links.use_up(session, user)
+    end_sessions(user)
     session.flush()
     return user
 
@@ -79,26 +139,67 @@ def create_first_admin(session: Session, email: str) -> str | None:
     if count_users(session):
         return None
     password = secrets.token_urlsafe(15)
-    create_user(session, email, Role.ADMIN, password)
+    create_user(session, email, Role.ADMIN, password, must_change_password=True)
     return password
 
 
-def set_role(session: Session, user: User, role: str, donor_id: int | None = None) -> None:
-    user.role, user.donor_id = _checked_role(session, role, donor_id)
+def _locked(session: Session, user: User, expected_version: int | None) -> None:
+    """Read ``user`` again under a row lock; a version that moved on since the form was shown is
+    a conflict (None: the command line, which changes the row as it is)."""
+    session.refresh(user, with_for_update=True)
+    if expected_version is not None and user.version != expected_version:
+        raise EditConflict(f"User {user.email}")
+
+
+def _keep_an_admin(session: Session, user: User, expected_version: int | None, doing: str) -> None:
+    """Lock the active administrators' rows (by id, so that two changes at once lock them in the
+    same order and cannot deadlock), then ``user``'s; refuse to remove the last of them. Two
+    administrators removing each other at once: the second waits, then counts one."""
+    admins = session.scalars(select(User.id).where(User.role == Role.ADMIN, User.active)
+                             .order_by(User.id).with_for_update()).all()
+    _locked(session, user, expected_version)
+    if admins == [user.id]:
+        raise InvalidInput(None, f"{user.email} is the last active administrator: make another user an "
+                                 f"administrator before you {doing}.")
+
+
+def _changed(session: Session, user: User) -> None:
+    user.version += 1
     end_sessions(user)
     session.flush()
 
 
-def disable(session: Session, user: User) -> None:
+def set_role(session: Session, user: User, role: str, donor_id: int | None = None,
+             expected_version: int | None = None) -> None:
+    """A new role (and donor, for a donor user); the user's sessions end so it applies at once."""
+    role, donor_id = _checked_role(session, role, donor_id)
+    if role == Role.ADMIN:
+        _locked(session, user, expected_version)
+    else:
+        _keep_an_admin(session, user, expected_version, "change this role")
+    user.role, user.donor_id = role, donor_id
+    _changed(session, user)
+
+
+def disable(session: Session, user: User, expected_version: int | None = None) -> None:
+    _keep_an_admin(session, user, expected_version, "disable this account")
     user.active = False
-    end_sessions(user)
-    session.flush()
+    _changed(session, user)
+
+
+def enable(session: Session, user: User, expected_version: int | None = None) -> None:
+    _locked(session, user, expected_version)
+    user.active = True
+    _changed(session, user)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not passwords.verify(user.password_hash, current):
         raise InvalidInput("current_password", "That is not your current password.")
+    if passwords.verify(user.password_hash, new):
+        raise InvalidInput("new_password", "Choose a password other than the current one.")
     user.password_hash = _checked_password(new, "new_password")
+    user.must_change_password = False
     end_sessions(user)
     session.flush()
 

@@ -1,24 +1,36 @@
-"""Signing in and out, changing one's password, and the administrators' pages: the users and
-the audit trail."""
+"""Signing in and out, changing one's password or setting it by a sign-in link, and the
+administrators' pages: the users (inviting, roles, disabling, reset links) and the audit trail."""
 from __future__ import annotations
 
+import smtplib
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.contributions.forms import HISTORY as CONTRIBUTIONS
 from tracker.core import audit
-from tracker.core.models import User
+from tracker.core.mail import SmtpServer
+from tracker.core.models import LinkPurpose, User
+from tracker.donors import rules as donors
 from tracker.donors.forms import HISTORY as DONORS
 from tracker.gaps.forms import HISTORY as GAPS
 from tracker.jobs.views import HISTORY as JOBS
 from tracker.schedules.forms import HISTORY as SCHEDULES
-from tracker.users import rules, throttle
+from tracker.users import links, rules, throttle
 from tracker.users.forms import HISTORY as USERS
-from tracker.users.forms import AuditFilterForm, PasswordForm, SignInForm
+from tracker.users.forms import (
+    AuditFilterForm,
+    InviteForm,
+    NewPasswordForm,
+    PasswordForm,
+    RoleForm,
+    SignInForm,
+    UserChangeForm,
+)
 from tracker.web import session
 from tracker.web.access import ADMINS, PUBLIC, SIGNED_IN, allow
 from tracker.web.history import trail
@@ -153,3 +165,169 @@ def audit_trail():
 def list_users():
     return render_template("users/admin_users.html",
                            users=session().scalars(select(User).order_by(User.email)).all())
+
+
+def _donor_names() -> list[str]:
+    """The live donors' names, offered beside the donor field (a donor user's donor is named, never numbered)."""
+    return [name for _id, name in donors.donor_choices(session())]
+
+
+def _hours() -> int:
+    return current_app.config["TRACKER_INVITE_HOURS"]
+
+
+@admin.route("/users/invite", methods=["GET", "POST"])
+@allow(ADMINS)
+def invite():
+    form = InviteForm()
+    save = Save(form, creates="user")
+    if form.validate_on_submit() and not save.repeated():
+        with save:
+            donor_id = rules.donor_named(session(), form.donor.data, form.role.data)
+            user, token = rules.invite_user(session(), form.email.data, form.role.data, donor_id, _hours())
+            save.created(user)
+        if save.done:
+            return _link_page(user, token, LinkPurpose.INVITATION)
+    if save.earlier:
+        return save.land_on_earlier(url_for("admin.user", user_id=save.earlier.record_id))
+    return save.page("users/invite.html", donors=_donor_names())
+
+
+def _link_page(user: User, token: str, purpose: str):
+    """The link, shown this once for the administrator to copy (its token is kept nowhere), and
+    e-mailed to the user when SMTP is configured."""
+    url = url_for("auth.link", token=token, _external=True)
+    server = SmtpServer.from_config(current_app.config)
+    emailed = None
+    if server is not None:
+        try:
+            links.email(server, user.email, purpose, url, _hours())
+            emailed = True
+        except (smtplib.SMTPException, OSError):
+            current_app.logger.exception("The %s link for %s could not be e-mailed", purpose, user.email)
+            emailed = False
+    made = "Invitation" if purpose == LinkPurpose.INVITATION else "Password reset link"
+    flash(f"{made} for {user.email} made: copy the link below.", "success")
+    page = render_template("users/admin_link.html", user=user, url=url, purpose=purpose, emailed=emailed,
+                           hours=_hours())
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+def _user_or_404(user_id: int) -> User:
+    user = session().get(User, user_id)
+    if user is None:
+        abort(404, description=f"There is no user number {user_id}.")
+    return user
+
+
+def _role_form(user: User, **kwargs) -> RoleForm:
+    return RoleForm(data={"role": user.role, "donor": user.donor.name if user.donor else "",
+                          "version": user.version}, **kwargs)
+
+
+def _user_page(user: User, form, save: Save | None = None):
+    """The user's page: its role form, its access and reset buttons, and its history; ``form``
+    is the one just posted (its errors shown), or the role form."""
+    role_form = form if isinstance(form, RoleForm) else _role_form(user, formdata=None)
+    change = UserChangeForm(formdata=None, data={"version": user.version})
+    context = dict(user=user, role_form=role_form, change=change, donors=_donor_names(),
+                   history=trail(session(), audit.history(session(), "user", user.id), USERS))
+    if save is None:
+        return render_form("users/admin_user.html", form, **context)
+    return save.page("users/admin_user.html", **context)
+
+
+@admin.get("/users/<id:user_id>")
+@allow(ADMINS)
+def user(user_id: int):
+    found = _user_or_404(user_id)
+    return _user_page(found, _role_form(found))
+
+
+def _user_changed(found: User, form, change: Callable[[int], object], done: Callable[[object], object]):
+    """One administrator's change of ``found`` from one of its page's forms: ``change(version)``
+    in one save, then ``done(what change returned)`` answers; else the page again, saying why."""
+    save = Save(form, record=found)
+    if form.validate_on_submit():
+        with save:
+            changed = change(int(form.version.data))
+        if save.done:
+            return done(changed)
+    return _user_page(found, form, save)
+
+
+def _back_to(found: User, message: str):
+    flash(message, "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@admin.post("/users/<id:user_id>/role")
+@allow(ADMINS)
+def user_role(user_id: int):
+    """A new role or donor; the user's sessions end so that it applies at once."""
+    found = _user_or_404(user_id)
+    form = RoleForm()
+
+    def change(version: int) -> None:
+        donor_id = rules.donor_named(session(), form.donor.data, form.role.data)
+        rules.set_role(session(), found, form.role.data, donor_id, version)
+
+    return _user_changed(found, form, change,
+                         lambda _: _back_to(found, f"{found.email} is now {found.role}; their sessions have ended."))
+
+
+@admin.post("/users/<id:user_id>/access")
+@allow(ADMINS)
+def user_access(user_id: int):
+    """Disable an active user (their sessions end) or enable a disabled one."""
+    found = _user_or_404(user_id)
+    change = rules.disable if found.active else rules.enable
+    said = "disabled; their sessions have ended" if found.active else "enabled"
+    return _user_changed(found, UserChangeForm(), lambda version: change(session(), found, version),
+                         lambda _: _back_to(found, f"{found.email} {said}."))
+
+
+@admin.post("/users/<id:user_id>/reset")
+@allow(ADMINS)
+def user_reset(user_id: int):
+    """A single-use link that lets the user set a new password; the current one works until then."""
+    found = _user_or_404(user_id)
+    return _user_changed(found, UserChangeForm(),
+                         lambda version: rules.reset_password(session(), found, version, _hours()),
+                         lambda token: _link_page(found, token, LinkPurpose.RESET))
+
+
+#: How a link that cannot be used answers: unknown links are not found (404); expired and used
+#: ones are gone for good (410), and the page says which.
+REFUSED_STATUS = {"unknown": 404, "expired": 410, "used": 410}
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+def link(token: str):
+    """Set a password by an invitation or reset link, then go on signed in."""
+    found = links.find(session(), token)
+    try:
+        links.check(found)
+    except links.Refused as refused:
+        return _refused_link(refused.reason)
+    session().info["actor"] = audit.Actor(found.user.email, found.user.id, request.remote_addr or "")
+    form = NewPasswordForm()
+    save = Save(form)
+    if form.validate_on_submit():
+        try:
+            with save:
+                accepted = rules.accept_link(session(), token, form.new_password.data)
+        except links.Refused as refused:  # used or expired while the password was typed
+            return _refused_link(refused.reason)
+        if save.done:
+            start_session(accepted)
+            flash(f"Password set. You are signed in as {accepted.email}.", "success")
+            return redirect(url_for("dashboard.index"))
+    page, status = save.page("users/link.html", purpose=found.purpose, email=found.user.email)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+def _refused_link(reason: str):
+    page = render_template("users/link_refused.html", reason=reason)
+    return page, REFUSED_STATUS[reason], {"Cache-Control": "no-store"}

@@ -32,6 +32,7 @@ class SignedIn:
     role: str
     donor_id: int | None
     epoch: int
+    must_change_password: bool = False
 
     is_authenticated = True
     is_active = True
@@ -42,7 +43,7 @@ class SignedIn:
 
     @classmethod
     def of(cls, user: User) -> SignedIn:
-        return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch)
+        return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch, user.must_change_password)
 
 
 @login_manager.user_loader
@@ -72,13 +73,22 @@ def end_session() -> None:
     cookie.clear()
 
 
+#: What a user who must choose a new password may still reach.
+BEFORE_NEW_PASSWORD = {"auth.password", "auth.logout", "static"}
+
+
 def _guard():
-    """Every request: end sessions past their lifetimes, then apply the view's access rule."""
+    """Every request: end sessions past their lifetimes, send a user who must choose a new
+    password to that page, then apply the view's access rule."""
     if current_user.is_authenticated:
         ended = _why_session_ends()
         if ended:
             end_session()
             flash(ended, "info")
+        elif current_user.must_change_password and request.endpoint not in BEFORE_NEW_PASSWORD:
+            if request.path.startswith("/api/"):
+                return jsonify(error="Forbidden", message="Choose a new password first."), 403
+            return redirect(url_for("auth.password"))
     verdict = access.check_request()
     if verdict == "sign-in":
         if request.path.startswith("/api/"):
