@@ -13,20 +13,15 @@ from sqlalchemy.orm import Session
 from tracker.core import money
 from tracker.core.errors import InvalidInput
 from tracker.core.models import ExchangeRate
+from tracker.core.rates import in_force
 
 ONE = Decimal(1)
 
 
 def rate_on(session: Session, currency: str, day: date) -> Decimal | None:
-    """The most recent known rate for ``currency`` on or before ``day``, if any."""
-    if currency == "USD":
-        return ONE
-    return session.scalar(
-        select(ExchangeRate.units_per_usd)
-        .where(ExchangeRate.currency == currency, ExchangeRate.date <= day)
-        .order_by(ExchangeRate.date.desc())
-        .limit(1)
-    )
+    """The rate in force for ``currency`` on ``day`` (``tracker.rates.rules.in_force``), if any."""
+    found = in_force(session, currency, day)
+    return None if found is None else found.units_per_usd
 
 
 def resolve_rate(session: Session, currency: str, typed: Decimal | None, day: date) -> Decimal:
@@ -83,15 +78,3 @@ def latest_rates(session: Session, day: date) -> dict[str, str]:
         newest, (newest.c.currency == ExchangeRate.currency) & (newest.c.date == ExchangeRate.date)
     )
     return {currency: money.format_rate(rate) for currency, rate in session.execute(query)}
-
-
-def add_rate(session: Session, currency: str, day: date, units_per_usd: Decimal, source: str = "") -> ExchangeRate:
-    """Record a rate; a second rate for the same currency and day replaces the first."""
-    found = session.scalar(select(ExchangeRate).where(ExchangeRate.currency == currency, ExchangeRate.date == day))
-    if found is None:
-        found = ExchangeRate(currency=currency, date=day)
-        session.add(found)
-    found.units_per_usd = units_per_usd
-    found.source = source
-    session.flush()
-    return found

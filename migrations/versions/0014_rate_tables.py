@@ -1,0 +1,33 @@
+"""Exchange rates belong to a table (UN operational, ECB reference, typed) and carry a version,
+so that one currency and day may have a rate in each table and a correction cannot silently
+overwrite another person's.
+
+Revision ID: 0014_rate_tables
+Revises: 0012_donor_note
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0014_rate_tables'
+down_revision = '0012_donor_note'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('exchange_rate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kind', sa.String(length=20), nullable=False, server_default='typed'))
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.drop_constraint('uq_exchange_rate_currency_date', type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_exchange_rate_currency_kind_date'),
+                                          ['currency', 'kind', 'date'])
+    with op.batch_alter_table('exchange_rate', schema=None) as batch_op:
+        batch_op.alter_column('version', server_default=None)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('exchange_rate', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_exchange_rate_currency_kind_date'), type_='unique')
+        batch_op.create_unique_constraint('uq_exchange_rate_currency_date', ['currency', 'date'])
+        batch_op.drop_column('version')
+        batch_op.drop_column('kind')
