@@ -21,7 +21,8 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -42,6 +43,7 @@ from tests.pages import form_posting_to
 from tests.web.test_imports import submit, upload
 from tracker.contributions import rules as contributions
 from tracker.core.models import Reminder, User
+from tracker.rates import rules as rates
 from tracker.schedules import outbox
 from tracker.users import passwords
 from tracker.users import rules as users
@@ -124,6 +126,11 @@ ROUTES: dict[str, Route] = {
     "reports.statement_page": Route(),
     "reports.statement_workbook": Route(shown="reports.statement_page"),
     "imports.upload": Route(),
+    "rates.index": Route(),
+    "rates.add": Route(shown="rates.index", valid={"day": "2026-03-02", "rate": "0.9"}),
+    "rates.import_table": Route(shown="rates.index", valid={"source": "ecb"}),
+    "rates.correct": Route(valid={"reason": "Revised"}),
+    "rates.rate_in_force": Route(),
     "imports.template": Route(),
     "imports.columns": Route(),
     "imports.done": Route(records={"token": "imported"}),
@@ -140,7 +147,8 @@ ROUTES: dict[str, Route] = {
 
 #: The world's record each path argument names, unless the route says otherwise.
 RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor",
-           "reminder_id": "reminder", "code": "gap", "token": "upload", "name": "job", "filename": "stylesheet"}
+           "reminder_id": "reminder", "rate_id": "rate", "code": "gap", "token": "upload", "name": "job",
+           "filename": "stylesheet"}
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 CSV = files.csv_file(files.CLEAN)
 REQUIRED = (InputRequired, DataRequired, FileRequired)
@@ -186,7 +194,8 @@ def world(app, session, client) -> dict[str, str]:
     outbox.write_reminders(session, datetime.now(UTC), outbox.ReminderRules(14, 4, 7))
     unpaid = factories.add_contribution(session, gap, "50.00", donor="Norway", reference="NO-1")
     factories.add_user(session, "admin@example.org", ADMIN)
-    made = {"gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
+    rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
+    made = {"rate": rate.id, "gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
             "donor": paid.donor_id, "other_donor": unpaid.donor_id, "reminder": session.scalar(select(Reminder.id))}
     session.commit()  # and no transaction left open: the app must be able to write (SQLite)
     forms = FormClient(client)

@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core import money
 from tracker.core.errors import InvalidInput
 from tracker.core.models import ExchangeRate
 from tracker.core.rates import in_force
@@ -64,17 +63,3 @@ def _resolved(currency: str, typed: Decimal | None, day: date, on_file: Callable
             "rate", f"Enter the exchange rate: no {currency} rate is on file for {day.isoformat()} or before."
         )
     return known
-
-
-def latest_rates(session: Session, day: date) -> dict[str, str]:
-    """Each currency's most recent rate on or before ``day``, for prefilling forms."""
-    newest = (
-        select(ExchangeRate.currency, func.max(ExchangeRate.date).label("date"))
-        .where(ExchangeRate.date <= day)
-        .group_by(ExchangeRate.currency)
-        .subquery()
-    )
-    query = select(ExchangeRate.currency, ExchangeRate.units_per_usd).join(
-        newest, (newest.c.currency == ExchangeRate.currency) & (newest.c.date == ExchangeRate.date)
-    )
-    return {currency: money.format_rate(rate) for currency, rate in session.execute(query)}

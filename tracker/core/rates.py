@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.core.models import ExchangeRate
@@ -50,18 +50,30 @@ def in_force(session: Session, currency: str, day: date, prefer: str = UN_OPERAT
     """The rate in force for ``currency`` on ``day`` (see the module's docstring), or None."""
     if currency == "USD":
         return RateInForce(ONE, TYPED, day, False)
-    found = {}
-    for kind in KINDS:
-        row = session.execute(
-            select(ExchangeRate.units_per_usd, ExchangeRate.date)
-            .where(ExchangeRate.currency == currency, ExchangeRate.kind == kind, ExchangeRate.date <= day)
-            .order_by(ExchangeRate.date.desc()).limit(1)
-        ).first()
-        if row is not None:
-            found[kind] = row
-    kind = prefer if prefer in found else next(iter(found), None)
-    if kind is None:
-        return None
-    rate, dated = found[kind]
-    earlier = (dated.year, dated.month) != (day.year, day.month) if kind == UN_OPERATIONAL else dated != day
-    return RateInForce(rate, kind, dated, earlier)
+    return rates_in_force(session, day, prefer, [currency]).get(currency)
+
+
+def rates_in_force(session: Session, day: date, prefer: str = UN_OPERATIONAL,
+                   currencies: list[str] | None = None) -> dict[str, RateInForce]:
+    """The rate in force on ``day`` of every currency on file (or of ``currencies``): one query per table."""
+    found: dict[str, RateInForce] = {}
+    for kind in sorted(KINDS, key=lambda k: (k != prefer, list(KINDS).index(k))):
+        newest = select(ExchangeRate.currency, func.max(ExchangeRate.date).label("date")).where(
+            ExchangeRate.kind == kind, ExchangeRate.date <= day)
+        if currencies is not None:
+            newest = newest.where(ExchangeRate.currency.in_(currencies))
+        newest = newest.group_by(ExchangeRate.currency).subquery()
+        query = select(ExchangeRate.currency, ExchangeRate.units_per_usd, ExchangeRate.date).join(
+            newest, (newest.c.currency == ExchangeRate.currency) & (newest.c.date == ExchangeRate.date)
+        ).where(ExchangeRate.kind == kind)
+        for currency, rate, dated in session.execute(query):
+            if currency not in found:
+                found[currency] = RateInForce(rate, kind, dated, _earlier(kind, dated, day))
+    return found
+
+
+def _earlier(kind: str, dated: date, day: date) -> bool:
+    """Whether a rate dated ``dated`` was published for a period before the one of ``day``."""
+    if kind == UN_OPERATIONAL:
+        return (dated.year, dated.month) != (day.year, day.month)
+    return dated != day
