@@ -185,6 +185,7 @@ def test_the_payment_form_prefills_the_rate_in_force_and_says_which(forms, sessi
     page = text(forms.client.get(f"/contributions/{made.id}/payments/new"))
     assert 'name="rate" type="text" value="0.851"' in page or 'value="0.851"' in page
     assert "UN operational rate for March 2026" in page
+    assert 'data-prefilled="true"' in page and 'data-rate-dates="date_received"' in page  # rates.js follows the date
     posted = forms.post(f"/contributions/{made.id}/payments/new",
                         {"date_received": "2026-03-10", "amount": "1000.00", "rate": "0.9", "reference": ""})
     assert posted.status_code == 302  # a typed rate is still taken

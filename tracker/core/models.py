@@ -308,6 +308,18 @@ class ExchangeRate(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class RateFileLoad(Base):
+    """A rate file the ``rates`` job found in ``TRACKER_RATES_DIR``, by its content: loaded (or
+    refused) once, never again, whatever it is renamed to; a changed file is a new one."""
+
+    __tablename__ = "rate_file_load"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(Text)
+
+
 class FormSubmission(Base):
     """A form post that created something, by the one-time key its form carried: a second post
     with the same key (Back and resubmit, a double click, a retry) finds it and creates nothing."""
