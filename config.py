@@ -64,6 +64,12 @@ class Config:
     PAGE_SIZE = _int("TRACKER_PAGE_SIZE", 50)
     #: The paper the Excel workbooks are set up to print on: A4 or Letter.
     TRACKER_PAPER_SIZE = _choice("TRACKER_PAPER_SIZE", "A4", ("A4", "Letter"))
+    #: The rate table whose rate in force wins when several have one for a day (``tracker.core.rates``).
+    TRACKER_RATE_SOURCE = _choice("TRACKER_RATE_SOURCE", "un-operational", ("un-operational", "ecb", "typed"))
+    #: A folder the ``rates`` job loads new rate files from (empty: the job loads nothing).
+    TRACKER_RATES_DIR = os.environ.get("TRACKER_RATES_DIR", "")
+    #: Seconds between two runs of the ``rates`` job.
+    TRACKER_RATES_INTERVAL = _int("TRACKER_RATES_INTERVAL", 60 * 60, minimum=1)
     WTF_CSRF_ENABLED = True
     #: CSRF tokens stay valid for the whole session rather than one hour, so a long form is not lost.
     WTF_CSRF_TIME_LIMIT = None

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import FormClient
-from tracker.contributions import rates
 from tracker.contributions import rules as contributions
 from tracker.core import audit, mail
 from tracker.core.models import AuditEntry, Reminder, utcnow
 from tracker.gaps import rules as gaps
+from tracker.rates import rules as rates
 from tracker.schedules import outbox
 from tracker.users import rules as users
 
@@ -48,8 +48,8 @@ def test_every_kind_of_change_leaves_before_and_after(session):
                                                 programme=gap.programme, requirement_usd=Decimal(800000)), gap.version)
     other = factories.add_contribution(session, gap, "10.00", donor="EU")
     contributions.cancel_contribution(session, other, "Agreement withdrawn", other.version)
-    rates.add_rate(session, "EUR", made.rate_date, Decimal("0.81"))
-    rates.add_rate(session, "EUR", made.rate_date, Decimal("0.82"))
+    rates.replace_typed_rate(session, "EUR", made.rate_date, Decimal("0.81"))
+    rates.replace_typed_rate(session, "EUR", made.rate_date, Decimal("0.82"))
     user = factories.add_user(session, "viewer@example.org", "viewer")
     users.set_role(session, user, "editor")
     session.commit()

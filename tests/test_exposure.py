@@ -39,7 +39,7 @@ def ledger(session):
 
 
 def test_an_unpaid_balance_is_revalued_at_the_latest_rate_on_file(session, ledger):
-    exposure = currency_exposure(session, utcnow().date())
+    exposure = currency_exposure(session, utcnow().date(), "un-operational")
     # frozen: 6,666.67 committed − 2,500.00 received; today: the 600,000 yen still due at 140.
     assert exposure["KHM-SME"] == Exposure(416667, 428571)
     assert exposure["KHM-AGRI"] == Exposure(125000, 125000, frozenset({"GBP"}))
@@ -49,7 +49,7 @@ def test_revaluing_changes_no_figure(session, ledger):
     before = figures_of(session, "KHM-SME")
     add_rate(session, "JPY", utcnow().date(), "200")
     session.commit()
-    assert currency_exposure(session, utcnow().date())["KHM-SME"].today_cents == 300000
+    assert currency_exposure(session, utcnow().date(), "un-operational")["KHM-SME"].today_cents == 300000
     assert figures_of(session, "KHM-SME") == before
 
 

@@ -56,28 +56,30 @@ def register_pages(app: Flask) -> None:
     from tracker.gaps import views as gaps
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
+    from tracker.rates import views as rates
     from tracker.schedules import views as schedules
     from tracker.users import views as users
     from tracker.web import api
 
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, contributions.bp, schedules.bp, schedules.reminders, donors.bp,
-                      jobs.bp, users.bp, users.admin, exports.bp, imports.bp, api.bp):
+                      jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, api.bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     """Each domain's commands. Like the pages, imported when an app is built rather than when
     ``tracker`` is: importing ``tracker.core`` or ``tracker.cli`` must not load every domain."""
-    from tracker.contributions.commands import add_rate
     from tracker.gaps.commands import gaps
     from tracker.imports.commands import import_contributions
     from tracker.jobs.commands import scheduler
     from tracker.maintenance.backup import backup, restore
     from tracker.maintenance.commands import demo_data, init_db
+    from tracker.rates.commands import add_rate, rates_group
     from tracker.users.commands import users_group
 
-    for command in (init_db, gaps, demo_data, add_rate, users_group, backup, restore, scheduler, import_contributions):
+    for command in (init_db, gaps, demo_data, add_rate, rates_group, users_group, backup, restore, scheduler,
+                    import_contributions):
         app.cli.add_command(command)
 
 

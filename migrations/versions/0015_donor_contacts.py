@@ -2,13 +2,13 @@
 and each reminder's recipient and delivery failures.
 
 Revision ID: 0015_donor_contacts
-Revises: 0013_invitations
+Revises: 0014_rate_tables
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_donor_contacts'
-down_revision = '0013_invitations'
+down_revision = '0014_rate_tables'
 branch_labels = None
 depends_on = None
 

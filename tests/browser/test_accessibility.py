@@ -2,6 +2,9 @@
 alone, and shows where the focus is."""
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -35,15 +38,17 @@ def pages(app, values) -> list[str]:
 def values(people, session):
     from tests import factories
     from tracker.gaps import rules as gaps
+    from tracker.rates import rules as rates
 
     made = factories.add_contribution(session, gaps.get_gap(session, "KHM-SME"), "90000.00", donor="Korea")
     factories.add_schedule(session, made, 3)
     paid_in = factories.add_payment(session, made, "10000.00")
     admin = factories.add_user(session, "admin@example.org", "admin")
     contact = factories.add_contact(session, made.donor)
+    rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
     session.commit()
     return {"code": "KHM-AGRI", "contribution_id": made.id, "payment_id": paid_in.id, "donor_id": people["japan"],
-            "reminder_id": 1, "user_id": admin.id, "contact_id": contact.id,
+            "reminder_id": 1, "user_id": admin.id, "contact_id": contact.id, "rate_id": rate.id,
             "name": "recompute", "filename": "style.css", "token": "no-such-upload"}
 
 

@@ -99,7 +99,7 @@ def test_each_contribution_and_donor_recorded_has_the_audit_entry_a_form_would_g
     donor = session.get(Donor, foundation.donor_id)
     assert created(session, "donor", donor.id)["after"] == {
         "id": donor.id, "name": "New Foundation", "name_key": "new foundation", "type": "other", "country": None,
-        "merged_into_id": None}
+        "merged_into_id": None, "remind_focal_point": False}
     session.commit()
 
 

@@ -11,6 +11,7 @@ from tracker.jobs import ticks
 from tracker.jobs.scheduler import add_jobs
 
 CONFIG = {"TRACKER_RECOMPUTE_INTERVAL": 60, "TRACKER_OVERDUE_INTERVAL": 86400, "TRACKER_REMINDERS_INTERVAL": 86400,
+          "TRACKER_RATES_INTERVAL": 3600,
           "TRACKER_RUN_NOW_POLL_INTERVAL": 3600}
 
 

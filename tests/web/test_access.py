@@ -69,6 +69,11 @@ EXPECTED = {
     "reports.statement_page": DONOR_A_OWN,
     "reports.statement_workbook": DONOR_A_OWN,
     "imports.upload": EDITORS,
+    "rates.index": STAFF,
+    "rates.add": EDITORS_POST,
+    "rates.import_table": EDITORS_POST,
+    "rates.correct": dict(EDITORS, editor=404, admin=404),  # no rate 1 here
+    "rates.rate_in_force": dict(STAFF, viewer=400, editor=400, admin=400),  # no currency or date asked for
     "imports.template": EDITORS,
     "imports.columns": dict(EDITORS, editor=404, admin=404),  # no upload with this token
     "imports.done": dict(EDITORS, editor=404, admin=404),
@@ -98,7 +103,7 @@ def world(session):
     return {"code": gap.code, "contribution_id": own.id, "payment_id": paid_in.id, "contact_id": contact.id,
             "user_id": someone.id,
             "donor_id": own.donor_id, "filename": "style.css",
-            "reminder_id": 1, "name": "recompute", "token": "no-such-upload",
+            "reminder_id": 1, "rate_id": 1, "name": "recompute", "token": "no-such-upload",
             "donor_a": own.donor_id, "donor_b": other.donor_id}
 
 

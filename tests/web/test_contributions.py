@@ -59,7 +59,8 @@ def test_a_new_donor_typed_differently_is_the_same_donor(forms, session, gap):
 def test_the_rate_on_file_is_used_when_none_is_typed(forms, runner, session, gap):
     assert runner.invoke(args=["add-rate", "EUR", "2026-02-15", "0.8"]).exit_code == 0
     page = forms.client.get("/gaps/KHM-SME/contributions/new").get_data(as_text=True)
-    assert "&#34;EUR&#34;: &#34;0.8&#34;" in page or '"EUR": "0.8"' in html.unescape(page)
+    carried = '"EUR": {"rate": "0.8", "described": "Typed rate of 2026-02-15, the nearest earlier day"}'
+    assert carried in html.unescape(page)
     posted = forms.post("/gaps/KHM-SME/contributions/new", {**GOOD, "amount": "1000", "currency": "EUR"})
     assert posted.status_code == 302
     assert figures_of(session, "KHM-SME").funding_cents == 125_000
@@ -233,7 +234,7 @@ def test_a_whole_rate_on_file_prefills_the_form_without_an_exponent(forms, runne
     """4100 KHR per US$ once came out as 4.1E+3, which the amount parser then refused."""
     assert runner.invoke(args=["add-rate", "KHR", "2026-02-15", "4100"]).exit_code == 0
     page = html.unescape(forms.client.get("/gaps/KHM-SME/contributions/new").get_data(as_text=True))
-    assert '"KHR": "4100"' in page
+    assert '"KHR": {"rate": "4100"' in page
     factories.add_contribution(session, gap, "4100000", currency="KHR", rate="4100")
     session.commit()
     assert "at 4100 KHR/US$" in forms.client.get("/gaps/KHM-SME").get_data(as_text=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -13,11 +14,13 @@ from sqlalchemy import select
 from tests import factories
 from tests.conftest import FormClient
 from tests.imports import files
+from tests.rates import samples
 from tests.web.test_contributions import GOOD
 from tests.web.test_gaps import NEW_GAP
 from tests.web.test_imports import submit, upload
 from tracker.contributions import rules as contributions
 from tracker.core.models import Reminder, utcnow
+from tracker.rates import rules as rates
 from tracker.schedules import outbox
 
 SOON = (contributions.today() + timedelta(days=30)).isoformat()
@@ -220,6 +223,26 @@ def accept_link(browser, session, world):
         link, {"new_password": new, "confirm": new}, follow_redirects=True), "Password set.")
 
 
+def add_rate(browser, session, world):
+    fields = {"currency": "EUR", "day": "2026-03-01", "rate": "0.9", "kind": "un-operational", "source": ""}
+    return (browser.post("/rates/add", fields, follow_redirects=True, token_from="/rates"),
+            "UN operational rate for EUR on 2026-03-01 added")
+
+
+def import_rates(browser, session, world):
+    content = samples.ECB.read_bytes()
+    return (browser.post("/rates/import", {"file": (io.BytesIO(content), samples.ECB.name), "source": "ecb"},
+                         follow_redirects=True, token_from="/rates"), f"{samples.ECB.name}: ")
+
+
+def correct_rate(browser, session, world):
+    rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
+    session.commit()
+    url = f"/rates/{rate.id}/correct"
+    return (browser.post(url, {"rate": "0.91", "reason": "Typo", "version": str(rate.version)},
+                         follow_redirects=True), "The EUR rate of 2026-03-01 is now 0.91")
+
+
 ACTIONS = {
     "auth.login": sign_in, "auth.logout": sign_out, "auth.password": change_password,
     "gaps.new": create_gap, "gaps.edit": edit_gap,
@@ -233,6 +256,7 @@ ACTIONS = {
     "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,
     "admin.invite": invite_user, "admin.user_role": change_role, "admin.user_access": disable_user,
     "admin.user_reset": reset_password, "auth.link": accept_link,
+    "rates.add": add_rate, "rates.import_table": import_rates, "rates.correct": correct_rate,
 }
 
 

@@ -21,7 +21,8 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -42,6 +43,7 @@ from tests.pages import form_posting_to
 from tests.web.test_imports import submit, upload
 from tracker.contributions import rules as contributions
 from tracker.core.models import Reminder, User
+from tracker.rates import rules as rates
 from tracker.schedules import outbox
 from tracker.users import passwords
 from tracker.users import rules as users
@@ -126,6 +128,11 @@ ROUTES: dict[str, Route] = {
     "reports.statement_page": Route(),
     "reports.statement_workbook": Route(shown="reports.statement_page"),
     "imports.upload": Route(),
+    "rates.index": Route(),
+    "rates.add": Route(shown="rates.index", valid={"day": "2026-03-02", "rate": "0.9"}),
+    "rates.import_table": Route(shown="rates.index", valid={"source": "ecb"}),
+    "rates.correct": Route(valid={"reason": "Revised"}),
+    "rates.rate_in_force": Route(),
     "imports.template": Route(),
     "imports.columns": Route(),
     "imports.done": Route(records={"token": "imported"}),
@@ -149,8 +156,8 @@ ROUTES: dict[str, Route] = {
 
 #: The world's record each path argument names, unless the route says otherwise.
 RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor", "contact_id": "contact",
-           "user_id": "user",
-           "reminder_id": "reminder", "code": "gap", "token": "upload", "name": "job", "filename": "stylesheet"}
+           "user_id": "user", "reminder_id": "reminder", "rate_id": "rate", "code": "gap", "token": "upload",
+           "name": "job", "filename": "stylesheet"}
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 CSV = files.csv_file(files.CLEAN)
 REQUIRED = (InputRequired, DataRequired, FileRequired)
@@ -198,7 +205,8 @@ def world(app, session, client) -> dict[str, str]:
     contact = factories.add_contact(session, paid.donor)
     factories.add_user(session, "admin@example.org", ADMIN)
     invited, link = users.invite_user(session, "invited@example.org", "viewer", None, 72)
-    made = {"gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
+    rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
+    made = {"rate": rate.id, "gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
             "user": invited.id, "link": link,
             "donor": paid.donor_id, "other_donor": unpaid.donor_id, "reminder": session.scalar(select(Reminder.id)),
             "contact": contact.id}

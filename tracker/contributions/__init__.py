@@ -1,3 +1,3 @@
 """Contributions and payments: recording, editing, cancelling, the listings and their sorting,
-exchange rates, their pages and forms, and the `add-rate` command.
+how a record resolves its exchange rate, their pages and forms.
 """

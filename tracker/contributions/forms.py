@@ -104,7 +104,7 @@ class VoidPaymentForm(Versioned, Form):
                                                              Limit(2000)])
 
 
-#: How the history of contributions, payments and exchange rates reads (``tracker.web.history``):
+#: How the history of contributions and payments reads (``tracker.web.history``):
 #: their columns named as on these forms.
 HISTORY = {
     "contribution": {
@@ -133,12 +133,6 @@ HISTORY = {
         "reference": Column(label(PaymentForm.reference)),
         "voided_at": Column("Voided on", history.moment),
         "void_reason": Column(label(VoidPaymentForm.reason)),
-    },
-    "exchange rate": {
-        "currency": Column(label(ContributionForm.currency)),
-        "date": Column("Date"),
-        "units_per_usd": Column(label(ContributionForm.rate), history.rate),
-        "source": Column("Source"),
     },
 }
 

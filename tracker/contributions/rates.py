@@ -7,26 +7,20 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core import money
 from tracker.core.errors import InvalidInput
 from tracker.core.models import ExchangeRate
+from tracker.core.rates import in_force
 
 ONE = Decimal(1)
 
 
 def rate_on(session: Session, currency: str, day: date) -> Decimal | None:
-    """The most recent known rate for ``currency`` on or before ``day``, if any."""
-    if currency == "USD":
-        return ONE
-    return session.scalar(
-        select(ExchangeRate.units_per_usd)
-        .where(ExchangeRate.currency == currency, ExchangeRate.date <= day)
-        .order_by(ExchangeRate.date.desc())
-        .limit(1)
-    )
+    """The rate in force for ``currency`` on ``day`` (``tracker.rates.rules.in_force``), if any."""
+    found = in_force(session, currency, day)
+    return None if found is None else found.units_per_usd
 
 
 def resolve_rate(session: Session, currency: str, typed: Decimal | None, day: date) -> Decimal:
@@ -69,29 +63,3 @@ def _resolved(currency: str, typed: Decimal | None, day: date, on_file: Callable
             "rate", f"Enter the exchange rate: no {currency} rate is on file for {day.isoformat()} or before."
         )
     return known
-
-
-def latest_rates(session: Session, day: date) -> dict[str, str]:
-    """Each currency's most recent rate on or before ``day``, for prefilling forms."""
-    newest = (
-        select(ExchangeRate.currency, func.max(ExchangeRate.date).label("date"))
-        .where(ExchangeRate.date <= day)
-        .group_by(ExchangeRate.currency)
-        .subquery()
-    )
-    query = select(ExchangeRate.currency, ExchangeRate.units_per_usd).join(
-        newest, (newest.c.currency == ExchangeRate.currency) & (newest.c.date == ExchangeRate.date)
-    )
-    return {currency: money.format_rate(rate) for currency, rate in session.execute(query)}
-
-
-def add_rate(session: Session, currency: str, day: date, units_per_usd: Decimal, source: str = "") -> ExchangeRate:
-    """Record a rate; a second rate for the same currency and day replaces the first."""
-    found = session.scalar(select(ExchangeRate).where(ExchangeRate.currency == currency, ExchangeRate.date == day))
-    if found is None:
-        found = ExchangeRate(currency=currency, date=day)
-        session.add(found)
-    found.units_per_usd = units_per_usd
-    found.source = source
-    session.flush()
-    return found

@@ -1,7 +1,7 @@
 """The list and search of contributions, and the forms that record, edit and cancel them and record payments."""
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from tracker.contributions import listings, payments, rules, tables
 from tracker.contributions.forms import (
@@ -15,10 +15,10 @@ from tracker.contributions.forms import (
     PaymentForm,
     VoidPaymentForm,
 )
-from tracker.contributions.rates import latest_rates, rate_on
 from tracker.core import audit, money
 from tracker.core.figures import contribution_figures
 from tracker.core.models import Contribution, Payment
+from tracker.core.rates import in_force, rates_in_force
 from tracker.donors import rules as donors
 from tracker.gaps.views import gap_or_404
 from tracker.schedules.forms import HISTORY as SCHEDULE_HISTORY
@@ -88,9 +88,18 @@ def _history(contribution: Contribution):
 
 
 def _contribution_page(save: Save, **context):
-    """The contribution form, carrying the rates on file so the page can prefill the rate."""
-    rates_json = json.dumps(latest_rates(session(), rules.today()))
-    return save.page("contributions/contribution_form.html", rates_json=rates_json, **context)
+    """The contribution form, carrying the rates in force on its rate date (the rate date, else
+    the decision date, else today) so that the page can prefill the rate for any currency."""
+    form = save.form
+    day = form.rate_date.data or form.decision_date.data or rules.today()
+    in_force = rates_in_force(session(), day, current_app.config["TRACKER_RATE_SOURCE"])
+    rates_json = json.dumps({code: {"rate": money.format_rate(found.units_per_usd), "described": found.described}
+                             for code, found in in_force.items()})
+    described = ""
+    if not form.is_submitted() and form.currency.data != "USD" and form.currency.data in in_force:
+        described = in_force[form.currency.data].described
+    return save.page("contributions/contribution_form.html", rates_json=rates_json, rates_on=day.isoformat(),
+                     rate_described=described, **context)
 
 
 def _entry(form: ContributionForm) -> rules.ContributionInput:
@@ -172,9 +181,11 @@ def new_payment(contribution_id: int):
     contribution = contribution_or_404(contribution_id)
     form = NewPaymentForm(contribution.currency, data={"date_received": rules.today()})
     save = Save(form, creates="payment")
+    described = ""
     if not form.is_submitted() and contribution.currency != "USD":
-        known = rate_on(session(), contribution.currency, rules.today())
-        form.rate.data = str(known) if known is not None else ""
+        known = in_force(session(), contribution.currency, rules.today(), current_app.config["TRACKER_RATE_SOURCE"])
+        form.rate.data = money.format_rate(known.units_per_usd) if known is not None else ""
+        described = known.described if known is not None else "No rate is on file for this date: type one."
     if form.validate_on_submit() and not save.repeated():
         with save:
             save.created(payments.record_payment(session(), contribution, _payment_entry(form)))
@@ -184,7 +195,8 @@ def new_payment(contribution_id: int):
             return redirect(url_for("gaps.show", code=contribution.gap.code))
     if save.earlier:
         return save.land_on_earlier(url_for("gaps.show", code=contribution.gap.code))
-    return save.page("contributions/payment_form.html", contribution=contribution, payment=None)
+    return save.page("contributions/payment_form.html", contribution=contribution, payment=None,
+                     rate_described=described, rates_on=rules.today().isoformat())
 
 
 def payment_or_404(payment_id: int) -> Payment:

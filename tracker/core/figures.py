@@ -21,8 +21,9 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker.core.models import Contribution, ContributionStatus, Donor, ExchangeRate, Gap, Payment, WriteOff
+from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, Payment, WriteOff
 from tracker.core.money import USD, from_minor, percent, usd, usd_cents
+from tracker.core.rates import rates_in_force
 
 FUNDING_STATUSES = (ContributionStatus.COMMITTED.value, ContributionStatus.PAID.value)
 
@@ -398,12 +399,14 @@ class Exposure(InDollars):
                         self.unrated | other.unrated)
 
 
-def currency_exposure(session: Session, today: date, codes: Sequence[str] | None = None) -> dict[str, Exposure]:
+def currency_exposure(session: Session, today: date, prefer: str,
+                      codes: Sequence[str] | None = None) -> dict[str, Exposure]:
     """Each gap's exposure (of the gaps with ``codes``, or every gap with one), by gap code.
 
     The open balances are summed in SQL per gap and currency, in exact integers; each sum is
-    converted once, with Decimal, at the latest rate on file on ``today`` (the latest date, then
-    the latest added), by the one rounding rule of :func:`tracker.core.money.usd_cents`.
+    converted once, with Decimal, at the rate in force on ``today`` as the forms prefill it
+    (:func:`tracker.core.rates.rates_in_force`, ``prefer`` the table that wins), by the one
+    rounding rule of :func:`tracker.core.money.usd_cents`.
     """
     m = _Measures()
     query = m.joined(
@@ -416,25 +419,14 @@ def currency_exposure(session: Session, today: date, codes: Sequence[str] | None
         query = query.where(Gap.code.in_(codes))
     balances = [(code, currency, int(frozen), int(due)) for code, currency, frozen, due in session.execute(query)
                 if int(frozen) or int(due)]
-    rates = latest_rates(session, {currency for _, currency, _, _ in balances}, today)
+    rates = rates_in_force(session, today, prefer, sorted({currency for _, currency, _, _ in balances}))
     exposure: dict[str, Exposure] = {}
     for code, currency, frozen, due in balances:
         rate = rates.get(currency)
-        now = frozen if rate is None else usd_cents(from_minor(due, currency), rate)
+        now = frozen if rate is None else usd_cents(from_minor(due, currency), rate.units_per_usd)
         part = Exposure(frozen, now, frozenset() if rate is not None else frozenset({currency}))
         exposure[code] = exposure.get(code, Exposure()) + part
     return exposure
-
-
-def latest_rates(session: Session, currencies: set[str], today: date) -> dict[str, Decimal]:
-    """The latest rate on file on ``today`` of each of ``currencies`` that has one."""
-    if not currencies:
-        return {}
-    latest = func.row_number().over(partition_by=ExchangeRate.currency,
-                                    order_by=(ExchangeRate.date.desc(), ExchangeRate.id.desc()))
-    ranked = (select(ExchangeRate.currency, ExchangeRate.units_per_usd, latest.label("n"))
-              .where(ExchangeRate.currency.in_(currencies), ExchangeRate.date <= today).subquery())
-    return dict(session.execute(select(ranked.c.currency, ranked.c.units_per_usd).where(ranked.c.n == 1)).all())
 
 
 def figures_query() -> Select:

@@ -319,11 +319,17 @@ class Payment(Base):
 
 
 class ExchangeRate(Base):
-    """A known rate, used to prefill forms; a person can always type another."""
+    """A known rate, used to prefill forms; a person can always type another.
+
+    ``kind`` names the table it belongs to (``tracker.core.rates.KINDS``): a UN operational rate
+    is in force from its effective day (a month's rate from the 1st) until the next one, an ECB
+    reference rate on its day, a rate typed by a person (``add-rate``, the rates page) on its day.
+    Each table has at most one rate per currency and day; two tables may both have one.
+    """
 
     __tablename__ = "exchange_rate"
     __table_args__ = (
-        UniqueConstraint("currency", "date"),
+        UniqueConstraint("currency", "kind", "date"),
         CheckConstraint("units_per_usd > 0", name="units_per_usd_positive"),
     )
 
@@ -332,6 +338,22 @@ class ExchangeRate(Base):
     date: Mapped[date] = mapped_column(Date)
     units_per_usd: Mapped[Decimal] = mapped_column(Rate)
     source: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="typed")
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class RateFileLoad(Base):
+    """A rate file the ``rates`` job found in ``TRACKER_RATES_DIR``, by its content: loaded (or
+    refused) once, never again, whatever it is renamed to; a changed file is a new one."""
+
+    __tablename__ = "rate_file_load"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outcome: Mapped[str] = mapped_column(Text)
 
 
 class FormSubmission(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker import cli
@@ -19,7 +20,7 @@ def gaps(as_json: bool):
     """Print every gap's remaining shortfall (US$)."""
     with cli.new_session() as session:
         figures = gap_figures(session)
-        exposure = currency_exposure(session, utcnow().date())
+        exposure = currency_exposure(session, utcnow().date(), current_app.config["TRACKER_RATE_SOURCE"])
     if as_json:
         click.echo(json.dumps([gap_json(f, exposure.get(f.code)) for f in figures], indent=2))
         return

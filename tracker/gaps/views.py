@@ -1,5 +1,5 @@
 """The dashboard, a gap's page, the forms that create and revise gaps, and the gaps' JSON."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 
 from tracker.contributions.listings import payment_lines
 from tracker.contributions.tables import contribution_table
@@ -32,10 +32,15 @@ def index():
     sorted_by = requested_sort(rules.FIGURES_SORTING)
     page = requested_page(len(figures))
     rows = sorted_rows(figures, rules.FIGURES_SORTING, sorted_by.sort, rules.FIGURES_SORTING.columns["gap"].by)
-    exposure = sum(currency_exposure(session(), utcnow().date()).values(), Exposure())
+    exposure = sum(_exposure().values(), Exposure())
     return render_template("gaps/dashboard.html", figures=rows[page.offset:page.offset + page.size], page=page,
                            sorted_by=sorted_by, totals=Totals.of(figures), chart=shortfall_chart(figures),
                            exposure=exposure)
+
+
+def _exposure(codes: list[str] | None = None) -> dict[str, Exposure]:
+    """The gaps' currency exposure today, at the rates the forms would prefill."""
+    return currency_exposure(session(), utcnow().date(), current_app.config["TRACKER_RATE_SOURCE"], codes)
 
 
 def gap_or_404(code: str):
@@ -54,7 +59,7 @@ def show(code: str):
     table = contribution_table(gap_code=gap.code, donor_id=own, fixed=("gap",) if own is None else ("gap", "donor"))
     return render_template(
         "gaps/gap.html", gap=gap, figures=figures_of(session(), gap.code), table=table,
-        exposure=currency_exposure(session(), utcnow().date(), [gap.code]).get(gap.code),
+        exposure=_exposure([gap.code]).get(gap.code),
         payments=payment_lines(session(), gap_id=gap.id, donor_id=own),
         trend=trend(snapshots.history(session(), gap)), definitions=DEFINITIONS,
         history=trail(session(), audit.history(session(), "gap", gap.id), HISTORY) if own is None else [],
@@ -112,7 +117,7 @@ def edit(code: str):
 @api.get("/gaps", endpoint="gaps")
 @allow(SIGNED_IN)
 def gaps_json():
-    exposure = currency_exposure(session(), utcnow().date())
+    exposure = _exposure()
     return jsonify([gap_json(f, exposure.get(f.code)) for f in gap_figures(session())])
 
 
@@ -122,4 +127,4 @@ def gap_figures_json(code: str):
     figures = figures_of(session(), code.upper())
     if figures is None:
         abort(404, description=f"There is no funding gap with the code {code}.")
-    return jsonify(gap_json(figures, currency_exposure(session(), utcnow().date(), [figures.code]).get(figures.code)))
+    return jsonify(gap_json(figures, _exposure([figures.code]).get(figures.code)))

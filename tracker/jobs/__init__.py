@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from tracker.gaps import snapshots
+from tracker.rates import folder
 from tracker.schedules import instalments, outbox
 
 
@@ -56,6 +58,14 @@ def _reminders(session: Session, context: JobContext) -> JobResult:
     return JobResult(written, f"{written} reminder(s) written to the outbox.")
 
 
+def _rates(session: Session, context: JobContext) -> JobResult:
+    where = context.config["TRACKER_RATES_DIR"]
+    if not where or not Path(where).is_dir():
+        return JobResult(0, "No rate folder: set TRACKER_RATES_DIR to a folder to load rate files from.")
+    taken, summary = folder.load_new_files(session, Path(where), context.config)
+    return JobResult(taken, summary)
+
+
 def _email_reminders(context: JobContext) -> str:
     return outbox.send_unsent(outbox.SmtpSettings.from_config(context.config), context.now)
 
@@ -73,4 +83,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         "Writes a reminder to the outbox for each instalment due soon or overdue (within the limits "
         "on number and spacing), and e-mails them when SMTP is configured.",
         "TRACKER_REMINDERS_INTERVAL", _reminders, _email_reminders),
+    Job("rates", "Load rate tables",
+        "Imports each new rate file (UN operational rates, ECB reference rates) dropped in the folder "
+        "TRACKER_RATES_DIR, once per file.",
+        "TRACKER_RATES_INTERVAL", _rates),
 )}
