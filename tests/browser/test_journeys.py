@@ -216,3 +216,51 @@ def test_an_officer_narrows_the_contributions_and_the_address_keeps_the_filters(
     expect(page.get_by_label("Currency")).to_have_value("JPY")
     page.get_by_role("link", name="Clear filters").click()
     expect(page.get_by_role("status")).to_contain_text("2 contributions in all")
+
+
+def test_an_admin_invites_an_editor_who_records_a_contribution_at_the_prefilled_rate(open_tab, people, session):
+    from tests import factories
+    from tests.rates import samples
+    from tracker.imports.files import read_table
+    from tracker.rates import files, rules
+
+    factories.add_user(session, "admin@example.org", "admin")
+    table = files.read_rates(read_table("un.csv", samples.UN.read_bytes(), max_unzipped=10**7), files.UN_OPERATIONAL)
+    rules.import_table(session, table, files.UN_OPERATIONAL, "un.csv")
+    session.commit()
+
+    admin = open_tab()
+    sign_in(admin, "admin@example.org")
+    admin.get_by_role("link", name="Users", exact=True).click()
+    admin.get_by_role("link", name="Invite a user").click()
+    admin.get_by_label("Email").fill("new.officer@example.org")
+    admin.get_by_label("Role").select_option("editor")
+    admin.get_by_role("button", name="Invite").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Invitation for new.officer@example.org")
+    link = admin.get_by_label("The link").input_value()
+
+    invitee = open_tab()  # another browser: the invitee's own cookies
+    invitee.goto(link)
+    expect(invitee.get_by_role("heading", level=1)).to_have_text("Choose your password")
+    invitee.get_by_label("New password", exact=True).fill("a long enough passphrase")
+    invitee.get_by_label("New password again").fill("a long enough passphrase")
+    invitee.get_by_role("button", name="Set the password and sign in").click()
+    expect(invitee.get_by_role("link", name="new.officer@example.org")).to_be_visible()
+
+    invitee.goto("/gaps/KHM-AGRI")
+    invitee.get_by_role("link", name="Record a contribution").click()
+    invitee.get_by_label("New donor's name").fill("European Union")
+    invitee.get_by_label("New donor's type").select_option("multilateral")
+    invitee.get_by_label("Amount").fill("1,000,000")
+    invitee.get_by_label("Currency").select_option("EUR")
+    expect(invitee.get_by_label("Exchange rate (units per US$)")).to_have_value("0.851")
+    expect(invitee.locator("#rate-described")).to_contain_text("UN operational rate for March 2026")
+    invitee.get_by_label("Status").select_option("committed")
+    invitee.get_by_label("Decision date").fill(TODAY)
+    invitee.get_by_role("button", name="Record contribution").click()
+
+    recorded = "Contribution of 1,000,000.00 EUR from European Union recorded"
+    expect(invitee.get_by_role("status")).to_contain_text(recorded)
+    # 1,000,000 EUR at 0.851 per US$ = 1,175,088.13; with Japan's 13,333.33: 1,188,421.46.
+    assert card(invitee, "Funding (committed or paid)") == "US$ 1,188,421.46"
+    assert invitee.csp_errors == [] and admin.csp_errors == []
