@@ -27,10 +27,15 @@ def violations(page: Page) -> list[dict]:
     return [v for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
 
 
+#: GET routes that answer JSON to a page's script, not a page.
+JSON = {"rates.rate_in_force"}
+
+
 def pages(app, values) -> list[str]:
     """Every page a person opens: each GET route of the app, JSON and static files aside."""
     return sorted({url_of(app, rule, values) for rule in app.url_map.iter_rules()
                    if "GET" in rule.methods and not rule.endpoint.startswith(("api.", "static"))
+                   and rule.endpoint not in JSON
                    and not rule.rule.endswith(".xlsx") and "token" not in rule.arguments})
 
 
