@@ -66,5 +66,9 @@ def test_first_run_migrates_seeds_and_prints_the_admin_password_once(tmp_path):
     assert "already loaded" in second.output and "password" not in second.output
     browser = FormClient(app.test_client())
     signed_in = browser.post("/login", {"email": "admin@example.org", "password": password}, follow_redirects=True)
-    assert "KHM-SME" in signed_in.get_data(as_text=True)
+    assert "Choose a password of your own" in signed_in.get_data(as_text=True)  # before anything else
+    chosen = "a passphrase of my own"
+    changed = browser.post("/account/password", {"current_password": password, "new_password": chosen,
+                                                 "confirm": chosen}, follow_redirects=True)
+    assert "KHM-SME" in changed.get_data(as_text=True)
     app.extensions["tracker.engine"].dispose()
