@@ -40,7 +40,6 @@ class ContributionTable:
         return 400 if self.filters is None else 200
 
 
-
 def contribution_table(*, gap_code: str | None = None, donor_id: int | None = None,
                        fixed: tuple[str, ...] = ()) -> ContributionTable:
     """The table a page shows of the contributions in its scope (one gap's, one donor's, or
