@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.core.errors import InvalidInput
 from tracker.core.models import ExchangeRate
-from tracker.core.rates import in_force
+from tracker.core.rates import in_force, table_order
 
 ONE = Decimal(1)
 
@@ -30,25 +30,29 @@ def resolve_rate(session: Session, currency: str, typed: Decimal | None, day: da
 
 class RatesOnFile:
     """Every rate on file for some currencies, read in one query, answering as ``rate_on`` and
-    ``resolve_rate`` do: for an import, which prices thousands of rows without a query each."""
+    ``resolve_rate`` do (the same tables in the same order, ``tracker.core.rates``): for an
+    import, which prices thousands of rows without a query each."""
 
     def __init__(self, session: Session, currencies: Iterable[str]):
-        self._dates: dict[str, list[date]] = defaultdict(list)
-        self._rates: dict[str, list[Decimal]] = defaultdict(list)
-        query = (select(ExchangeRate.currency, ExchangeRate.date, ExchangeRate.units_per_usd)
+        self._dates: dict[tuple[str, str], list[date]] = defaultdict(list)
+        self._rates: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+        query = (select(ExchangeRate.currency, ExchangeRate.kind, ExchangeRate.date, ExchangeRate.units_per_usd)
                  .where(ExchangeRate.currency.in_(sorted(set(currencies) - {"USD"})))
-                 .order_by(ExchangeRate.currency, ExchangeRate.date))
-        for currency, day, rate in session.execute(query):
-            self._dates[currency].append(day)
-            self._rates[currency].append(rate)
+                 .order_by(ExchangeRate.currency, ExchangeRate.kind, ExchangeRate.date))
+        for currency, kind, day, rate in session.execute(query):
+            self._dates[currency, kind].append(day)
+            self._rates[currency, kind].append(rate)
 
     def resolve(self, currency: str, typed: Decimal | None, day: date) -> Decimal:
-        return _resolved(currency, typed, day, lambda: self._latest(currency, day))
+        return _resolved(currency, typed, day, lambda: self._in_force(currency, day))
 
-    def _latest(self, currency: str, day: date) -> Decimal | None:
-        """The most recent rate on or before ``day``, as ``rate_on`` finds it."""
-        at = bisect_right(self._dates.get(currency, []), day)
-        return self._rates[currency][at - 1] if at else None
+    def _in_force(self, currency: str, day: date) -> Decimal | None:
+        """The rate ``rate_on`` finds: of the first table with one, its latest on or before ``day``."""
+        for kind in table_order():
+            at = bisect_right(self._dates.get((currency, kind), []), day)
+            if at:
+                return self._rates[currency, kind][at - 1]
+        return None
 
 
 def _resolved(currency: str, typed: Decimal | None, day: date, on_file: Callable[[], Decimal | None]) -> Decimal:

@@ -57,7 +57,7 @@ def rates_in_force(session: Session, day: date, prefer: str = UN_OPERATIONAL,
                    currencies: list[str] | None = None) -> dict[str, RateInForce]:
     """The rate in force on ``day`` of every currency on file (or of ``currencies``): one query per table."""
     found: dict[str, RateInForce] = {}
-    for kind in sorted(KINDS, key=lambda k: (k != prefer, list(KINDS).index(k))):
+    for kind in table_order(prefer):
         newest = select(ExchangeRate.currency, func.max(ExchangeRate.date).label("date")).where(
             ExchangeRate.kind == kind, ExchangeRate.date <= day)
         if currencies is not None:
@@ -70,6 +70,11 @@ def rates_in_force(session: Session, day: date, prefer: str = UN_OPERATIONAL,
             if currency not in found:
                 found[currency] = RateInForce(rate, kind, dated, _earlier(kind, dated, day))
     return found
+
+
+def table_order(prefer: str = UN_OPERATIONAL) -> list[str]:
+    """The tables in the order they are asked for a rate: ``prefer``, then the others as in ``KINDS``."""
+    return sorted(KINDS, key=lambda k: (k != prefer, list(KINDS).index(k)))
 
 
 def _earlier(kind: str, dated: date, day: date) -> bool:
