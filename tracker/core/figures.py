@@ -386,7 +386,7 @@ def donor_totals(session: Session, donor_id: int) -> DonorTotals:
 class Exposure(InDollars):
     """Unpaid commitments in currencies other than the US$: what their open balance counts for
     in the funding figure (committed, not yet received, at the rates recorded: ``frozen``), and
-    the same balance, the amount still due in its own currency, at the latest rate on file
+    the same balance, the amount still due in its own currency, at the rate in force today
     (``today``). Shown beside the figures, never in them: recorded US$ values stay frozen."""
 
     frozen_cents: int = 0
