@@ -133,6 +133,26 @@ def _truncate_all(admin_url: str) -> None:
 
 
 @pytest.fixture
+def empty_database(request, database_url, tmp_path):
+    """A second, empty database of the same kind (for a restore, a migration from an old head),
+    reached as an owner, since it creates the tables: here the server's administrator."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    admin_url = request.getfixturevalue("postgresql").admin_url
+    admin = create_engine(make_url(admin_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"tracker_empty_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
 def app(request, database_url, tmp_path):
     """The app on the test database; ``@pytest.mark.settings(NAME=value)`` overrides settings."""
     settings = request.node.get_closest_marker("settings")

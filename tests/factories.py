@@ -9,20 +9,31 @@ from sqlalchemy.orm import Session
 
 from tracker.contributions import payments
 from tracker.contributions import rules as contributions
-from tracker.core.models import Contribution, Donor, DonorContact, Gap, Payment, User
+from tracker.core.models import Contribution, Donor, DonorContact, Gap, Payment, Programme, User
 from tracker.donors import contacts
 from tracker.donors import rules as donors
 from tracker.gaps import rules as gaps
+from tracker.programmes import rules as programmes
 from tracker.schedules import instalments as schedules
 from tracker.users import passwords
 
 PASSWORD = "correct horse battery staple"
 
 
+def add_programme(session: Session, code: str = "TEST", **fields) -> Programme:
+    """The programme ``code``, added the first time it is asked for."""
+    found = programmes.get_programme(session, code)
+    if found is not None:
+        return found
+    entry = programmes.ProgrammeInput(code=code, name=fields.pop("name", f"Programme {code}"),
+                                      countries=fields.pop("countries", ["KH"]), **fields)
+    return programmes.create_programme(session, entry)
+
+
 def add_gap(session: Session, code: str = "TST-1", requirement: str = "1000000.00", **fields) -> Gap:
+    programme = add_programme(session, fields.pop("programme", "TEST"))
     entry = gaps.GapInput(code=code, title=fields.pop("title", f"Gap {code}"), country=fields.pop("country", "KH"),
-                          programme=fields.pop("programme", "Test programme"), requirement_usd=Decimal(requirement),
-                          **fields)
+                          programme=programme.code, requirement_usd=Decimal(requirement), **fields)
     return gaps.create_gap(session, entry)
 
 

@@ -44,8 +44,9 @@ def test_every_kind_of_change_leaves_before_and_after(session):
     made = factories.add_contribution(session, gap, "100.00", currency="EUR", rate="0.8", donor="EU",
                                       status="pledged")
     factories.add_payment(session, made, "40.00", rate="0.8")
-    gaps.update_gap(session, gap, gaps.GapInput(code="KHM-SME", title=gap.title, country="KH",
-                                                programme=gap.programme, requirement_usd=Decimal(800000)), gap.version)
+    revised = gaps.GapInput(code="KHM-SME", title=gap.title, country="KH", programme=gap.programme.code,
+                            requirement_usd=Decimal(800000))
+    gaps.update_gap(session, gap, revised, gap.version)
     other = factories.add_contribution(session, gap, "10.00", donor="EU")
     contributions.cancel_contribution(session, other, "Agreement withdrawn", other.version)
     rates.replace_typed_rate(session, "EUR", made.rate_date, Decimal("0.81"))

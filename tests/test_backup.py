@@ -1,12 +1,6 @@
 """A backup restored into an empty database gives the same figures; restores never overwrite."""
 from __future__ import annotations
 
-import secrets
-
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from tests import factories
 from tracker import create_app
 from tracker.core.figures import donor_figures, gap_figures
@@ -17,26 +11,6 @@ def _figures(app):
 
     with db.new_session() as session:
         return gap_figures(session), donor_figures(session)
-
-
-@pytest.fixture
-def empty_database(request, database_url, tmp_path):
-    """A second, empty database of the same kind to restore into (a restore creates the tables, so
-    it runs as an owner: here the server's administrator)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    admin_url = request.getfixturevalue("postgresql").admin_url
-    admin = create_engine(make_url(admin_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"tracker_restore_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_backup_then_restore_gives_the_same_figures(app, session, runner, empty_database, tmp_path):

@@ -27,7 +27,8 @@ def test_the_cambodia_gaps_are_seeded_exactly(session):
     assert (agri.original_requirement_cents, agri.impact_count) == (1_500_000_000, 3_500_000)
     assert agri.impact_indicator == "N° of persons effectively covered (related SDG 1.3.1)"
     for gap in (sme, agri):
-        assert (gap.country, gap.programme, gap.status) == ("KH", "ILO Social Protection Programme — Cambodia", "open")
+        assert (gap.country, gap.status, gap.programme.code) == ("KH", "open", "ILO-SP-KHM")
+        assert gap.programme.name == "ILO Social Protection Programme — Cambodia"
     assert session.scalar(select(func.count()).select_from(Donor)) == 0  # no invented donors
 
 
@@ -43,7 +44,7 @@ def test_an_edited_seeded_gap_is_never_recreated(session):
     session.commit()
     sme = session.scalar(select(Gap).where(Gap.title == SME))
     gaps.update_gap(session, sme, gaps.GapInput(code=sme.code, title="SME social security culture", country="KH",
-                                                programme=sme.programme, requirement_usd=Decimal(650000)),
+                                                programme=sme.programme.code, requirement_usd=Decimal(650000)),
                     sme.version)
     session.commit()
     seed.load_seed(session, "ilo-cambodia")

@@ -56,14 +56,15 @@ def register_pages(app: Flask) -> None:
     from tracker.gaps import views as gaps
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
+    from tracker.programmes import views as programmes
     from tracker.rates import views as rates
     from tracker.schedules import views as schedules
     from tracker.users import views as users
     from tracker.web import api
 
     web.init_app(app)
-    for blueprint in (gaps.dashboard, gaps.bp, contributions.bp, schedules.bp, schedules.reminders, donors.bp,
-                      jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, api.bp):
+    for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, contributions.bp, schedules.bp, schedules.reminders,
+                      donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, api.bp):
         app.register_blueprint(blueprint)
 
 

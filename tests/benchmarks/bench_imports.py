@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 def _load(args: argparse.Namespace) -> None:
     with db.writing() as session:
         load_demo(session, args.gaps, args.contributions, args.seed)
-        create_gap(session, GapInput(code=GAP, title="Imported in bulk", country="KH", programme="Benchmark",
+        programme = factories.add_programme(session).code
+        create_gap(session, GapInput(code=GAP, title="Imported in bulk", country="KH", programme=programme,
                                      requirement_usd=Decimal("1000000000")))
 
 

@@ -52,7 +52,8 @@ def values(people, session):
     contact = factories.add_contact(session, made.donor)
     rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
     session.commit()
-    return {"code": "KHM-AGRI", "contribution_id": made.id, "payment_id": paid_in.id, "donor_id": people["japan"],
+    return {"code": "KHM-AGRI", "programme": "ILO-SP-KHM",
+            "contribution_id": made.id, "payment_id": paid_in.id, "donor_id": people["japan"],
             "reminder_id": 1, "user_id": admin.id, "contact_id": contact.id, "rate_id": rate.id,
             "name": "recompute", "filename": "style.css", "token": "no-such-upload"}
 

@@ -55,7 +55,7 @@ def edit_gap(session, code: str, **changes) -> None:
     """Change a gap through its service, as its edit form does (a new version)."""
     gap = session.scalar(select(Gap).where(Gap.code == code))
     entry = GapInput(code=gap.code, title=changes.pop("title", gap.title), country=gap.country,
-                     programme=gap.programme, requirement_usd=Decimal(gap.requirement_cents) / 100, **changes)
+                     programme=gap.programme.code, requirement_usd=Decimal(gap.requirement_cents) / 100, **changes)
     update_gap(session, gap, entry, gap.version)
 
 
@@ -99,7 +99,7 @@ def test_each_contribution_and_donor_recorded_has_the_audit_entry_a_form_would_g
     donor = session.get(Donor, foundation.donor_id)
     assert created(session, "donor", donor.id)["after"] == {
         "id": donor.id, "name": "New Foundation", "name_key": "new foundation", "type": "other", "country": None,
-        "merged_into_id": None, "remind_focal_point": False}
+        "merged_into_id": None, "remind_focal_point": False, "named_publicly": False}
     session.commit()
 
 

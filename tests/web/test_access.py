@@ -38,6 +38,10 @@ EXPECTED = {
     "gaps.show": SIGNED_IN,
     "gaps.new": EDITORS,
     "gaps.edit": EDITORS,
+    "programmes.index": STAFF,
+    "programmes.show": STAFF,
+    "programmes.new": EDITORS,
+    "programmes.edit": EDITORS,
     "contributions.index": STAFF,
     "contributions.show": DONOR_A_OWN,
     "contributions.new": EDITORS,
@@ -100,7 +104,8 @@ def world(session):
     contact = factories.add_contact(session, own.donor)
     someone = factories.add_user(session, "someone@example.org", "viewer")
     session.commit()
-    return {"code": gap.code, "contribution_id": own.id, "payment_id": paid_in.id, "contact_id": contact.id,
+    return {"code": gap.code, "programme": gap.programme.code,
+            "contribution_id": own.id, "payment_id": paid_in.id, "contact_id": contact.id,
             "user_id": someone.id,
             "donor_id": own.donor_id, "filename": "style.css",
             "reminder_id": 1, "rate_id": 1, "name": "recompute", "token": "no-such-upload",

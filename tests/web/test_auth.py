@@ -225,7 +225,7 @@ def test_every_form_refuses_a_cross_site_post_without_its_token(app, client_as, 
     paid_in = factories.add_payment(session, made, "10.00")
     session.commit()
     admin = client_as("admin")
-    values = {"code": "KHM-SME", "contribution_id": made.id, "payment_id": paid_in.id,
+    values = {"code": "KHM-SME", "programme": gap.programme.code, "contribution_id": made.id, "payment_id": paid_in.id,
               "donor_id": made.donor_id, "reminder_id": 1, "user_id": 1, "contact_id": 1, "rate_id": 1,
               "name": "recompute", "token": "no-such-upload"}
     posted = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]

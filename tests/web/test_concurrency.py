@@ -91,7 +91,7 @@ POSTED = [_post(i) for i in range(POSTS)]
 def gap_code(app) -> str:
     with db.new_session(write=True) as session:
         create_gap(session, GapInput(code=GAP, title="Concurrent posting", country="KH",
-                                     programme="Test programme", requirement_usd=REQUIREMENT))
+                                     programme=factories.add_programme(session).code, requirement_usd=REQUIREMENT))
         factories.add_user(session, EDITOR, "editor")
         session.commit()
     return GAP

@@ -112,7 +112,7 @@ def test_a_post_without_its_version_is_refused_not_filled_in(forms, session, com
     session.commit()
     url, fields = {
         "contribution": (f"/contributions/{commitment.id}/edit", edit_fields(commitment, note="Stale")),
-        "gap": ("/gaps/KHM-SME/edit", {"code": "KHM-SME", "title": "Stale", "country": "KH", "programme": "P",
+        "gap": ("/gaps/KHM-SME/edit", {"code": "KHM-SME", "title": "Stale", "country": "KH", "programme": "TEST",
                                        "requirement": "10000.00", "status": "open"}),
         "cancel": (f"/contributions/{commitment.id}/cancel", {"reason": "Stale"}),
         "payment": (f"/payments/{payment.id if payment else 0}/edit", {"date_received": "2026-02-01", "amount": "90.00",
@@ -160,7 +160,9 @@ def test_a_resubmitted_contribution_lands_on_the_first(forms, session, gap):
 
 
 def test_a_resubmitted_gap_lands_on_the_first(forms, session):
-    fields = {"code": "KHM-HEALTH", "title": "Health", "country": "KH", "programme": "P", "requirement": "1000",
+    factories.add_programme(session)
+    session.commit()
+    fields = {"code": "KHM-HEALTH", "title": "Health", "country": "KH", "programme": "TEST", "requirement": "1000",
               "status": "open"}
     opened = forms.hidden("/gaps/new")
     assert forms.client.post("/gaps/new", data={**opened, **fields}).status_code == 302

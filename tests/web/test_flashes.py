@@ -69,6 +69,20 @@ def edit_gap(browser, session, world):
     return browser.post("/gaps/KHM-SME/edit", fields, follow_redirects=True), "Gap KHM-SME saved."
 
 
+NEW_PROGRAMME = {"code": "ILO-SP-LAO", "name": "ILO Social Protection Programme — Lao PDR", "countries": ["LA"],
+                 "organisation": "ILO", "contact": "https://www.social-protection.org"}
+
+
+def create_programme(browser, session, world):
+    return browser.post("/programmes/new", NEW_PROGRAMME, follow_redirects=True), "Programme ILO-SP-LAO created."
+
+
+def edit_programme(browser, session, world):
+    programme = world["gap"].programme
+    fields = {**NEW_PROGRAMME, "code": programme.code, "version": str(programme.version), "published": "y"}
+    return browser.post(f"/programmes/{programme.code}/edit", fields, follow_redirects=True), "Programme TEST saved."
+
+
 def record_contribution(browser, session, world):
     return (browser.post("/gaps/KHM-SME/contributions/new", GOOD, follow_redirects=True),
             "Contribution of 250,000.00 USD from Government of Japan recorded.")
@@ -246,6 +260,7 @@ def correct_rate(browser, session, world):
 ACTIONS = {
     "auth.login": sign_in, "auth.logout": sign_out, "auth.password": change_password,
     "gaps.new": create_gap, "gaps.edit": edit_gap,
+    "programmes.new": create_programme, "programmes.edit": edit_programme,
     "contributions.new": record_contribution, "contributions.edit": edit_contribution,
     "contributions.cancel": cancel_contribution, "contributions.new_payment": record_payment,
     "contributions.edit_payment": correct_payment, "contributions.void_payment": void_payment,

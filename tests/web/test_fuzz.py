@@ -99,9 +99,13 @@ ROUTES: dict[str, Route] = {
     "api.gaps": Route(),
     "api.gap": Route(),
     "api.job_runs": Route(ADMIN),
-    "gaps.new": Route(valid={"code": "FZ-NEW", "title": "Fuzzed", "programme": "Fuzz", "requirement": "1000"}),
+    "gaps.new": Route(valid={"code": "FZ-NEW", "title": "Fuzzed", "programme": "TEST", "requirement": "1000"}),
     "gaps.show": Route(),
     "gaps.edit": Route(),
+    "programmes.index": Route(),
+    "programmes.show": Route(),
+    "programmes.new": Route(valid={"code": "FZ-PROG", "name": "Fuzzed programme", "countries": "KH"}),
+    "programmes.edit": Route(),
     "contributions.index": Route(),
     "contributions.new": Route(valid={"donor_id": "{donor}", "amount": "5"}),
     "contributions.show": Route(),
@@ -156,7 +160,8 @@ ROUTES: dict[str, Route] = {
 
 #: The world's record each path argument names, unless the route says otherwise.
 RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor", "contact_id": "contact",
-           "user_id": "user", "reminder_id": "reminder", "rate_id": "rate", "code": "gap", "token": "upload",
+           "user_id": "user", "reminder_id": "reminder", "rate_id": "rate", "code": "gap", "programme": "programme",
+           "token": "upload",
            "name": "job", "filename": "stylesheet"}
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 CSV = files.csv_file(files.CLEAN)
@@ -206,7 +211,8 @@ def world(app, session, client) -> dict[str, str]:
     factories.add_user(session, "admin@example.org", ADMIN)
     invited, link = users.invite_user(session, "invited@example.org", "viewer", None, 72)
     rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
-    made = {"rate": rate.id, "gap": gap.code, "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
+    made = {"rate": rate.id, "gap": gap.code, "programme": gap.programme.code,
+            "contribution": paid.id, "unpaid": unpaid.id, "payment": payment.id,
             "user": invited.id, "link": link,
             "donor": paid.donor_id, "other_donor": unpaid.donor_id, "reminder": session.scalar(select(Reminder.id)),
             "contact": contact.id}

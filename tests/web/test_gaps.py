@@ -11,10 +11,17 @@ from tracker.gaps.rules import get_gap
 
 NEW_GAP = {
     "code": "khm-health", "title": "Health insurance for informal workers", "country": "KH",
-    "programme": "ILO Social Protection Programme — Cambodia", "description": "", "requirement": "2,500,000.00",
+    "programme": "TEST", "description": "", "requirement": "2,500,000.00",
     "impact_count": "200000", "impact_unit": "workers", "impact_indicator": "N° of persons covered",
     "period_start": "2026-01-01", "period_end": "2027-12-31", "status": "open",
 }
+
+
+@pytest.fixture(autouse=True)
+def programme(session):
+    """The programme NEW_GAP belongs to."""
+    factories.add_programme(session)
+    session.commit()
 
 
 def test_a_new_gap_appears_on_the_dashboard(forms, client, session):

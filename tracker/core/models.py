@@ -109,8 +109,42 @@ def _one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
 
 
+class Programme(Base):
+    """A programme that owns funding gaps: a country office's, or a regional one's with several
+    countries. Its code names it in addresses (``/p/<code>``) and never changes.
+
+    ``countries`` holds ISO 3166 alpha-2 codes separated by spaces, sorted ("KH" or "KH LA"):
+    a column rather than a table, so that a change reads as one value in the audit trail.
+    The contact and description are what the public pages show; ``published`` lets its
+    published gaps be shown without sign-in.
+    """
+
+    __tablename__ = "programme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    countries: Mapped[str] = mapped_column(String(300), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    gaps: Mapped[list[Gap]] = relationship(back_populates="programme")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def country_codes(self) -> list[str]:
+        return self.countries.split()
+
+
 class Gap(Base):
-    """A funding gap: a need of a programme with a requirement in US dollars."""
+    """A funding gap: a need of a programme with a requirement in US dollars. ``published``
+    shows it on its programme's public pages (when the programme is published too)."""
 
     __tablename__ = "gap"
     __table_args__ = (
@@ -123,8 +157,9 @@ class Gap(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     country: Mapped[str] = mapped_column(String(2))
-    programme: Mapped[str] = mapped_column(String(200))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     original_requirement_cents: Mapped[int] = mapped_column(BigInteger)
     revised_requirement_cents: Mapped[int | None] = mapped_column(BigInteger)
     impact_count: Mapped[int | None] = mapped_column(BigInteger)
@@ -138,6 +173,7 @@ class Gap(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     contributions: Mapped[list[Contribution]] = relationship(back_populates="gap")
+    programme: Mapped[Programme] = relationship(back_populates="gaps")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -168,6 +204,8 @@ class Donor(Base):
     type: Mapped[str] = mapped_column(String(20), default=DonorType.OTHER.value)
     country: Mapped[str | None] = mapped_column(String(2))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("donor.id"), index=True)
+    #: The donor agreed to be named on public pages and open data; otherwise they show totals only.
+    named_publicly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Reminders go to the donor's focal point (a contact) rather than the programme's mailbox.
     remind_focal_point: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer)
@@ -406,9 +444,23 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: Limited to the programmes in ``user_programme`` (staff only); False: every programme.
+    scoped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     donor: Mapped[Donor | None] = relationship()
+
+
+class UserProgramme(Base):
+    """A programme a scoped user may use. Rows come and go as an administrator changes the
+    scope (nothing financial), each change in the audit trail."""
+
+    __tablename__ = "user_programme"
+    __table_args__ = (UniqueConstraint("user_id", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
 
 
 class LinkPurpose(enum.StrEnum):

@@ -29,6 +29,7 @@ class DonorForm(Versioned, Form):
                        validate_choice=False)
     country = SelectField("Country", choices=[SelectChoice("", "—"), *COUNTRIES], validate_choice=False)
     remind_focal_point = BooleanField("Send reminders to the focal point")
+    named_publicly = BooleanField("May be named publicly (public pages and open data)")
 
 
 class MergeForm(Form):
@@ -76,6 +77,7 @@ HISTORY = {"donor": {
     "country": Column(label(DonorForm.country), history.country),
     "merged_into_id": Column("Merged into", history.donor),
     "remind_focal_point": Column(label(DonorForm.remind_focal_point), history.yes_no),
+    "named_publicly": Column(label(DonorForm.named_publicly), history.yes_no),
 }, "donor contact": {
     "donor_id": Column("Donor", history.donor),
     "name": Column(label(ContactForm.name)),

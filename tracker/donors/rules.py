@@ -145,6 +145,7 @@ class DonorInput:
     type: str
     country: str | None = None  # ISO 3166 alpha-2; None for none
     remind_focal_point: bool = False  # reminders to the donor's focal point (``tracker.donors.contacts``)
+    named_publicly: bool = False  # may be named on public pages and in open data
 
 
 def _refuse_merged(donor: Donor, doing: str) -> None:
@@ -178,6 +179,7 @@ def update_donor(session: Session, donor: Donor, entry: DonorInput, expected_ver
     donor.type = _checked_type(entry.type, "type")
     donor.name, donor.name_key, donor.country = shown, name_key(shown), country
     donor.remind_focal_point = bool(entry.remind_focal_point)
+    donor.named_publicly = bool(entry.named_publicly)
     _flushed(session, f"Donor {donor.name}")
     return donor
 

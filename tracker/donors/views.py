@@ -62,12 +62,13 @@ def _donor_form(donor: Donor, **kwargs) -> DonorForm:
     """The edit form filled from the donor as stored, its version included; a posted form's
     values take the place of the stored ones."""
     return DonorForm(data={"name": donor.name, "type": donor.type, "country": donor.country or "",
-                           "remind_focal_point": donor.remind_focal_point, "version": donor.version}, **kwargs)
+                           "remind_focal_point": donor.remind_focal_point, "named_publicly": donor.named_publicly,
+                           "version": donor.version}, **kwargs)
 
 
 def _entry(form: DonorForm) -> rules.DonorInput:
     return rules.DonorInput(name=form.name.data, type=form.type.data, country=form.country.data or None,
-                            remind_focal_point=form.remind_focal_point.data)
+                            remind_focal_point=form.remind_focal_point.data, named_publicly=form.named_publicly.data)
 
 
 @bp.route("/<id:donor_id>/edit", methods=["GET", "POST"])

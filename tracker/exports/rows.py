@@ -36,7 +36,17 @@ from tracker.core.figures import (
     gap_figures,
     with_contribution_figures,
 )
-from tracker.core.models import Contribution, ContributionStatus, Donor, Gap, GapSnapshot, Instalment, Payment, WriteOff
+from tracker.core.models import (
+    Contribution,
+    ContributionStatus,
+    Donor,
+    Gap,
+    GapSnapshot,
+    Instalment,
+    Payment,
+    Programme,
+    WriteOff,
+)
 from tracker.schedules.instalments import CLOSED, add_months, instalment_status
 
 #: Months the Schedule sheet's totals look ahead, the current one included.
@@ -301,7 +311,7 @@ def described(session: Session, filters: ContributionFilters) -> list[tuple[str,
 
 def programmes(session: Session, codes: Sequence[str] | None) -> str:
     """The programmes of the gaps ``codes`` (every gap when None), for a title block."""
-    query = select(Gap.programme).distinct().order_by(Gap.programme)
+    query = select(Programme.name).join(Gap.programme).distinct().order_by(Programme.name)
     if codes is not None:
         query = query.where(Gap.code.in_(codes))
     return "; ".join(name for name in session.scalars(query) if name)

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.core import money
 from tracker.core.errors import EditConflict, InvalidInput
 from tracker.core.listing import Sort, SortColumn, Sorting
-from tracker.core.models import Gap, GapStatus
+from tracker.core.models import Gap, GapStatus, Programme
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 #: The largest impact target (people, workers …): a hundred times the world's population.
@@ -42,7 +42,7 @@ class GapInput:
     code: str
     title: str
     country: str  # ISO 3166 alpha-2
-    programme: str
+    programme: str  # the programme's code
     requirement_usd: Decimal  # the original on creation; the revised value on edit
     description: str = ""
     impact_count: int | None = None
@@ -51,10 +51,18 @@ class GapInput:
     period_start: date | None = None
     period_end: date | None = None
     status: str = GapStatus.OPEN.value
+    published: bool = False
 
 
 def get_gap(session: Session, code: str) -> Gap | None:
     return session.scalar(select(Gap).where(Gap.code == code.upper()))
+
+
+def _programme(session: Session, code: str) -> Programme:
+    programme = session.scalar(select(Programme).where(Programme.code == code.strip().upper()))
+    if programme is None:
+        raise InvalidInput("programme", "Choose the programme the gap belongs to.")
+    return programme
 
 
 def _checked(session: Session, entry: GapInput, gap: Gap | None) -> str:
@@ -86,11 +94,12 @@ def _checked(session: Session, entry: GapInput, gap: Gap | None) -> str:
     return code
 
 
-def _apply(gap: Gap, entry: GapInput, code: str) -> None:
+def _apply(session: Session, gap: Gap, entry: GapInput, code: str) -> None:
     gap.code = code
     gap.title = entry.title.strip()
     gap.country = entry.country.upper()
-    gap.programme = entry.programme.strip()
+    gap.programme = _programme(session, entry.programme)
+    gap.published = entry.published
     gap.description = entry.description.strip()
     gap.impact_count = entry.impact_count
     gap.impact_unit = entry.impact_unit.strip()
@@ -104,7 +113,7 @@ def create_gap(session: Session, entry: GapInput) -> Gap:
     """Add a gap; its requirement is the original requirement."""
     code = _checked(session, entry, None)
     gap = Gap(original_requirement_cents=money.to_minor(entry.requirement_usd, "USD"))
-    _apply(gap, entry, code)
+    _apply(session, gap, entry, code)
     session.add(gap)
     session.flush()
     return gap
@@ -119,7 +128,7 @@ def update_gap(session: Session, gap: Gap, entry: GapInput, expected_version: in
     cents = money.to_minor(entry.requirement_usd, "USD")
     if cents != gap.requirement_cents:
         gap.revised_requirement_cents = None if cents == gap.original_requirement_cents else cents
-    _apply(gap, entry, code)
+    _apply(session, gap, entry, code)
     try:
         session.flush()
     except StaleDataError:

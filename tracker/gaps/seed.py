@@ -1,4 +1,4 @@
-"""Seeds: the funding gaps a new installation starts with (tracker/gaps/seeds/NAME.json).
+"""Seeds: the programme and funding gaps a new installation starts with (tracker/gaps/seeds/NAME.json).
 
 A seed is loaded at most once per database, recorded in ``seed_run``. Once loaded, its gaps
 belong to the users: editing, recoding or closing them never brings the seeded version back.
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tracker.core.errors import InvalidInput
 from tracker.core.models import SeedRun
 from tracker.gaps.rules import GapInput, create_gap
+from tracker.programmes.rules import ProgrammeInput, create_programme, get_programme
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 
@@ -30,6 +31,8 @@ def load_seed(session: Session, name: str) -> int:
     if session.get(SeedRun, name) is not None:
         return 0
     data = json.loads(path.read_text(encoding="utf-8"))
+    if get_programme(session, data["programme"]["code"]) is None:
+        create_programme(session, ProgrammeInput(**data["programme"]))
     for gap in data["gaps"]:
         create_gap(session, GapInput(**{**gap, "requirement_usd": Decimal(gap["requirement_usd"])}))
     session.add(SeedRun(name=name))

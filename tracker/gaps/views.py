@@ -1,5 +1,5 @@
 """The dashboard, a gap's page, the forms that create and revise gaps, and the gaps' JSON."""
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from tracker.contributions.listings import payment_lines
 from tracker.contributions.tables import contribution_table
@@ -72,14 +72,14 @@ def _entry(form: GapForm) -> rules.GapInput:
         requirement_usd=form.requirement_value, description=form.description.data or "",
         impact_count=form.impact_count.data, impact_unit=form.impact_unit.data or "",
         impact_indicator=form.impact_indicator.data or "", period_start=form.period_start.data,
-        period_end=form.period_end.data, status=form.status.data,
+        period_end=form.period_end.data, status=form.status.data, published=form.published.data,
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new():
-    form = NewGapForm()
+    form = NewGapForm(programme=request.args.get("programme", "").upper())
     save = Save(form, creates="gap")
     if form.validate_on_submit() and not save.repeated():
         with save:
@@ -96,7 +96,7 @@ def new():
 def _edit_form(gap: Gap, **kwargs) -> EditGapForm:
     """The edit form filled from the gap as it is now (a post's values over it)."""
     return EditGapForm(obj=gap, requirement=money.format_amount(money.usd(gap.requirement_cents)).replace(",", ""),
-                       **kwargs)
+                       programme=gap.programme.code, **kwargs)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])

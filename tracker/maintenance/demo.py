@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from tracker.core import money
 from tracker.core.errors import InvalidInput
-from tracker.core.models import Contribution, ContributionStatus, Donor, DonorType, Gap, Payment
+from tracker.core.models import Contribution, ContributionStatus, Donor, DonorType, Gap, Payment, Programme
 
 BATCH = 20_000
 LABEL = "Example data (demo-data), not real"
+#: The programme every example gap belongs to.
+PROGRAMME = "DEMO"
 #: (currency, units per US$) used for example contributions.
 RATES = [("USD", Decimal(1)), ("EUR", Decimal("0.92")), ("JPY", Decimal("151.37")), ("GBP", Decimal("0.79")),
          ("KWD", Decimal("0.307")), ("KHR", Decimal("4100"))]
@@ -44,12 +46,24 @@ def _bulk(session: Session, table: Table, rows) -> None:
         session.execute(insert(table), batch)
 
 
+def demo_programme(session: Session) -> int:
+    """The example programme's id, added the first time."""
+    found = session.scalar(select(Programme.id).where(Programme.code == PROGRAMME))
+    if found is None:
+        programme = Programme(code=PROGRAMME, name=LABEL, countries="KH", description=LABEL)
+        session.add(programme)
+        session.flush()
+        found = programme.id
+    return found
+
+
 def add_gaps(session: Session, count: int, rng: random.Random) -> list[int]:
     """``count`` example gaps coded DEMO-00001 …, after any demo gaps already there."""
     start = session.scalar(select(func.count()).where(Gap.code.like("DEMO-%"))) + 1
     now = datetime.now(UTC)
+    programme_id = demo_programme(session)
     _bulk(session, Gap.__table__, (
-        dict(code=f"DEMO-{n:05d}", title=f"Example funding gap {n}", country="KH", programme=LABEL,
+        dict(code=f"DEMO-{n:05d}", title=f"Example funding gap {n}", country="KH", programme_id=programme_id,
              description=LABEL, original_requirement_cents=rng.randrange(10_000, 50_000_000) * 100,
              impact_count=rng.randrange(1_000, 5_000_000), impact_unit="workers", impact_indicator=LABEL,
              status="open", version=1, created_at=now, updated_at=now)

@@ -82,6 +82,7 @@ HISTORY = {"user": {
     "donor_id": Column("Donor", history.donor),
     "active": Column("Active", history.yes_no),
     "must_change_password": Column("Must change password", history.yes_no),
+    "scoped": Column("Limited to some programmes", history.yes_no),
 }, "sign-in link": {
     "user_id": Column("User", history.number),
     "purpose": Column("Purpose", history.word),

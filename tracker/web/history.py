@@ -29,7 +29,7 @@ from wtforms.fields.core import UnboundField
 
 from tracker.core import money
 from tracker.core.countries import country_name
-from tracker.core.models import AuditEntry, Contribution, Donor, Gap, Instalment, Payment, WriteOff
+from tracker.core.models import AuditEntry, Contribution, Donor, Gap, Instalment, Payment, Programme, WriteOff
 from tracker.web.filters import day
 
 ACTIONS = {"create": "Created", "update": "Changed", "delete": "Removed (replaced)"}
@@ -46,6 +46,7 @@ class Known:
 
     donors: dict[int, str] = field(default_factory=dict)
     gaps: dict[int, tuple[str, str]] = field(default_factory=dict)
+    programmes: dict[int, tuple[str, str]] = field(default_factory=dict)
     owners: dict[tuple[str, int], int] = field(default_factory=dict)
     currencies_now: dict[int, str] = field(default_factory=dict)
     currency_trail: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
@@ -132,6 +133,14 @@ def gap(value, side: Side) -> str:
         return f"gap No. {value}"
     code, title = found
     return Markup('<a href="{}">{} {}</a>').format(url_for("gaps.show", code=code), code, title)
+
+
+def programme(value, side: Side) -> str:
+    found = side.known.programmes.get(value)
+    if found is None:
+        return f"programme No. {value}"
+    code, name = found
+    return Markup('<a href="{}">{} {}</a>').format(url_for("programmes.show", programme=code), code, name)
 
 
 def contribution(value, _side: Side) -> str:
@@ -266,11 +275,12 @@ def _record(entry: AuditEntry, owner: int | None, known: Known) -> str:
 def _known(session: Session, parsed: list[tuple[AuditEntry, dict | None, dict]]) -> Known:
     """Everything the entries refer to, one query per kind."""
     known = Known()
-    donors, gaps, parts = set(), set(), defaultdict(set)
+    donors, gaps, programmes, parts = set(), set(), set(), defaultdict(set)
     for entry, before, after in parsed:
         for values in (before or {}, after or {}):
             donors.update(v for k, v in values.items() if k in ("donor_id", "merged_into_id") and v)
             gaps.update(v for k, v in values.items() if k == "gap_id" and v)
+            programmes.update(v for k, v in values.items() if k == "programme_id" and v)
         if entry.record_type == "gap":
             gaps.add(entry.record_id)
         elif entry.record_type in PARTS_OF_A_CONTRIBUTION:
@@ -280,6 +290,9 @@ def _known(session: Session, parsed: list[tuple[AuditEntry, dict | None, dict]])
     if gaps:
         known.gaps = {i: (code, title) for i, code, title in
                       session.execute(select(Gap.id, Gap.code, Gap.title).where(Gap.id.in_(gaps)))}
+    if programmes:
+        known.programmes = {i: (code, name) for i, code, name in session.execute(
+            select(Programme.id, Programme.code, Programme.name).where(Programme.id.in_(programmes)))}
     for kind, ids in parts.items():
         model = PARTS_OF_A_CONTRIBUTION[kind]
         found = session.execute(select(model.id, model.contribution_id).where(model.id.in_(ids)))

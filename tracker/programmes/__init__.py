@@ -1,0 +1,1 @@
+"""Programmes: who owns funding gaps, in which countries, and what the public is told of them."""

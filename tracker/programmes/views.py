@@ -1,0 +1,88 @@
+"""The programmes: their list, a programme's page with its gaps, and the forms that create and
+revise them."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from tracker.core import audit
+from tracker.core.figures import gap_figures
+from tracker.core.models import Gap, Programme
+from tracker.programmes import rules
+from tracker.programmes.forms import HISTORY, EditProgrammeForm, NewProgrammeForm, ProgrammeForm
+from tracker.web import session
+from tracker.web.access import EDITORS, STAFF, allow
+from tracker.web.history import trail
+from tracker.web.saving import Save
+
+bp = Blueprint("programmes", __name__, url_prefix="/programmes", template_folder="templates")
+
+
+def programme_or_404(code: str) -> Programme:
+    programme = rules.get_programme(session(), code)
+    if programme is None:
+        abort(404, description=f"There is no programme with the code {code}.")
+    return programme
+
+
+@bp.get("")
+@allow(STAFF)
+def index():
+    programmes = session().scalars(select(Programme).order_by(Programme.code)).all()
+    return render_template("programmes/programmes.html", programmes=programmes,
+                           gap_counts=rules.gap_counts(session()))
+
+
+@bp.get("/<programme>")
+@allow(STAFF)
+def show(programme: str):
+    programme = programme_or_404(programme)
+    codes = session().scalars(select(Gap.code).where(Gap.programme_id == programme.id)).all()
+    return render_template(
+        "programmes/programme.html", programme=programme, figures=gap_figures(session(), codes) if codes else [],
+        history=trail(session(), audit.history(session(), "programme", programme.id), HISTORY),
+    )
+
+
+def _entry(form: ProgrammeForm) -> rules.ProgrammeInput:
+    return rules.ProgrammeInput(
+        code=form.code.data, name=form.name.data, countries=form.countries.data or [],
+        organisation=form.organisation.data or "", contact=form.contact.data or "",
+        description=form.description.data or "", published=form.published.data,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def new():
+    form = NewProgrammeForm()
+    save = Save(form, creates="programme")
+    if form.validate_on_submit() and not save.repeated():
+        with save:
+            programme = rules.create_programme(session(), _entry(form))
+            save.created(programme)
+        if save.done:
+            flash(f"Programme {programme.code} created.", "success")
+            return redirect(url_for("programmes.show", programme=programme.code))
+    if save.earlier:
+        return save.land_on_earlier(url_for("programmes.show",
+                                            programme=session().get(Programme, save.earlier.record_id).code))
+    return save.page("programmes/programme_form.html", programme=None)
+
+
+def _edit_form(programme: Programme, **kwargs) -> EditProgrammeForm:
+    """The edit form filled from the programme as it is now (a post's values over it)."""
+    return EditProgrammeForm(obj=programme, countries=programme.country_codes, **kwargs)
+
+
+@bp.route("/<programme>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit(programme: str):
+    programme = programme_or_404(programme)
+    form = _edit_form(programme)
+    save = Save(form, record=programme, current=lambda: _edit_form(programme, formdata=None))
+    if form.validate_on_submit():
+        with save:
+            rules.update_programme(session(), programme, _entry(form), int(form.version.data))
+        if save.done:
+            flash(f"Programme {programme.code} saved.", "success")
+            return redirect(url_for("programmes.show", programme=programme.code))
+    return save.page("programmes/programme_form.html", programme=programme)
