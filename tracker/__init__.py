@@ -70,6 +70,7 @@ def register_pages(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Each domain's commands. Like the pages, imported when an app is built rather than when
     ``tracker`` is: importing ``tracker.core`` or ``tracker.cli`` must not load every domain."""
+    from tracker.fts.commands import import_fts
     from tracker.gaps.commands import gaps
     from tracker.imports.commands import import_contributions
     from tracker.jobs.commands import scheduler
@@ -79,7 +80,7 @@ def register_commands(app: Flask) -> None:
     from tracker.users.commands import users_group
 
     for command in (init_db, gaps, demo_data, add_rate, rates_group, users_group, backup, restore, scheduler,
-                    import_contributions):
+                    import_contributions, import_fts):
         app.cli.add_command(command)
 
 
