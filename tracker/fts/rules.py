@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.contributions.rates import resolve_rate
 from tracker.contributions.rules import ContributionInput, edit_contribution, new_contribution, record_contribution
 from tracker.core import audit, bulk, money
 from tracker.core.errors import EditConflict, InvalidInput
-from tracker.core.models import Contribution, ContributionStatus, FtsFlow
-from tracker.donors.rules import find_donors, find_or_add_donor, name_key
+from tracker.core.models import Contribution, ContributionStatus, Donor, FtsFlow
+from tracker.donors.rules import find_or_add_donor, name_key
 from tracker.fts.flows import Flow
 from tracker.fts.plans import Plans
 
@@ -85,7 +85,7 @@ def check_flows(session: Session, flows: list[Flow], plans: Plans) -> list[_Step
     """Each flow's outcome against the ledger as it is; reads only (see the module doc)."""
     ids = [f.flow_id for f in flows if f.flow_id is not None]
     known = _imported(session, ids)
-    donors = find_donors(session, (f.donor for f in flows))
+    donors = _donor_ids(session, (f.donor for f in flows))
     steps, seen = [], {}
     for flow in flows:
         step = _step(session, flow, plans, known.get(flow.flow_id), donors, seen)
@@ -116,7 +116,8 @@ def _outcome(flow: Flow, outcome: str, reason: str = "", contribution_id: int | 
     return Outcome(flow.flow_id, flow.row, flow.plan_code, outcome, reason, contribution_id, flow.usd_cents)
 
 
-def _step(session: Session, flow: Flow, plans: Plans, imported: FtsFlow | None, donors, seen) -> _Step:
+def _step(session: Session, flow: Flow, plans: Plans, imported: FtsFlow | None, donors: dict[str, int],
+          seen: dict[int, int]) -> _Step:
     if flow.flow_id is None or flow.refused:
         return _Step(flow, _outcome(flow, REFUSED, flow.refused))
     if flow.flow_id in seen:
@@ -155,7 +156,7 @@ def _why_not_updated(contribution: Contribution, flow: Flow, gap) -> str:
     return ""
 
 
-def _changes(contribution: Contribution, flow: Flow, donor) -> list[str]:
+def _changes(contribution: Contribution, flow: Flow, donor_id: int | None) -> list[str]:
     """What ``flow`` changes in ``contribution``, in words; empty when nothing."""
     amount_minor = money.to_minor(flow.amount, flow.currency)
     was = money.format_minor(contribution.amount_minor, contribution.currency)
@@ -171,7 +172,7 @@ def _changes(contribution: Contribution, flow: Flow, donor) -> list[str]:
                                                            f"{flow.decision_date}"),
         (contribution.rate_date != (flow.rate_date or contribution.rate_date),
          f"rate date {contribution.rate_date} → {flow.rate_date}"),
-        (donor is None or donor.id != contribution.donor_id, f"donor {contribution.donor.name} → {flow.donor}"),
+        (donor_id != contribution.donor_id, f"donor {contribution.donor.name} → {flow.donor}"),
     ]
     return [words for changed, words in found if changed]
 
@@ -218,6 +219,14 @@ def _update(session: Session, step: _Step, reason: str) -> int:
     imported.plan_code = flow.plan_code
     session.flush()
     return contribution.id
+
+
+def _donor_ids(session: Session, names) -> dict[str, int]:
+    """The live donor of each name, by name key, as ids: the donors themselves are read (and held)
+    only by the services that record on them."""
+    keys = sorted({name_key(name) for name in names})
+    return {key: donor_id for chunk in bulk.in_chunks(keys) for key, donor_id in session.execute(
+        select(Donor.name_key, func.coalesce(Donor.merged_into_id, Donor.id)).where(Donor.name_key.in_(chunk)))}
 
 
 def _imported(session: Session, ids: list[int]) -> dict[int, FtsFlow]:
