@@ -53,6 +53,7 @@ def register_pages(app: Flask) -> None:
     from tracker.contributions import views as contributions
     from tracker.donors import views as donors
     from tracker.exports import views as exports
+    from tracker.fts import views as fts
     from tracker.gaps import views as gaps
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
@@ -63,7 +64,8 @@ def register_pages(app: Flask) -> None:
 
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, contributions.bp, schedules.bp, schedules.reminders, donors.bp,
-                      jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, api.bp):
+                      jobs.bp, users.bp, users.admin, exports.bp, imports.bp, fts.bp, rates.bp,
+                      api.bp):
         app.register_blueprint(blueprint)
 
 
