@@ -4,7 +4,9 @@ from __future__ import annotations
 from wtforms import SelectField, SubmitField
 
 from tracker.fts.plans import PlanChoice
+from tracker.web import history
 from tracker.web.forms import Form, options
+from tracker.web.history import Column
 
 LEAVE_OUT = ("", "— leave its flows out —")
 
@@ -42,3 +44,10 @@ def _label(code: str, name: str) -> str:
     if not code:
         return "Flows without a plan"
     return f"{code} — {name}" if name else code
+
+
+#: How a plan mapping's history reads (``tracker.web.history``).
+HISTORY = {"FTS plan mapping": {
+    "plan_code": Column("FTS plan code"),
+    "gap_id": Column("Funding gap", history.gap),
+}}
