@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.fts import exports
+from tests.imports.test_recording import edit_gap
+from tracker.contributions.rules import ContributionInput, edit_contribution
 from tracker.core import money
 from tracker.core.audit import Actor
 from tracker.core.figures import figures_of
@@ -92,7 +94,6 @@ def test_the_us_value_is_fts_amount_usd_and_the_rounded_rate_is_kept(session, ga
 
 
 def test_an_edit_by_hand_of_the_note_keeps_fts_us_value(session, gap):
-    from tracker.contributions.rules import ContributionInput, edit_contribution
     result = imported(exports.csv_file())
     germany = session.get(Contribution, next(o.contribution_id for o in result.outcomes if o.flow_id == 200003))
     entry = ContributionInput(donor=germany.donor, status=germany.status, amount=Decimal(2000000), currency="EUR",
@@ -125,3 +126,25 @@ def test_the_plan_mapping_is_remembered_for_the_next_export(session, gap):
     again = imported(exports.csv_file(exports.later()), choice=PlanChoice())
     assert outcomes(again)[200011] == ADDED
     assert session.scalar(select(func.count()).select_from(Donor).where(Donor.name == "Norway")) == 1
+
+
+def test_a_rate_published_the_other_way_round_gives_way_to_the_one_amount_usd_implies(session, gap):
+    inverted = exports.flow(200020, 1122083, original=1000000, currency="EUR", rate="1.1221")
+    missing = exports.flow(200021, 1122083, original=1000000, currency="EUR", rate="")
+    result = imported(exports.csv_file([inverted, missing]))
+    for outcome in result.outcomes:
+        contribution = session.get(Contribution, outcome.contribution_id)
+        assert contribution.rate == (Decimal(1000000) / Decimal(1122083)).quantize(Decimal("1e-10"))
+        assert contribution.usd_cents == 112208300
+        assert money.usd_cents(Decimal(1000000), contribution.rate) == 112208300
+
+
+def test_a_flow_the_edit_rules_refuse_is_refused_with_their_reason_and_the_others_go_on(session, gap):
+    imported(exports.csv_file())
+    edit_gap(session, "AFG-HRP-2020", status="closed")
+    session.commit()
+    result = imported(exports.csv_file(exports.later()))
+    refused = {o.flow_id: o.reason for o in result.outcomes if o.outcome == REFUSED}
+    assert set(refused) == {200001, 200003, 200011}
+    assert all("closed" in reason for reason in refused.values())
+    assert result.count(UNCHANGED) == 4

@@ -4,11 +4,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import hidden_fields
 from tests.fts import exports
+from tests.imports import files
+from tests.web.test_imports import count
 from tracker.core.models import Contribution, FtsPlan
 
 
@@ -17,13 +18,6 @@ def gap(session):
     made = factories.add_gap(session, "AFG-HRP-2020")
     session.commit()
     return made
-
-
-def count(session, model) -> int:
-    try:
-        return session.scalar(select(func.count()).select_from(model))
-    finally:
-        session.rollback()
 
 
 def uploaded(forms, content=None) -> str:
@@ -67,7 +61,6 @@ def test_without_a_plan_chosen_or_without_the_csrf_token_nothing_is_imported(for
 
 
 def test_a_generic_upload_is_not_an_fts_one(forms, session, gap):
-    from tests.imports import files
     response = forms.post("/import", {"spreadsheet": (io.BytesIO(files.workbook(files.CLEAN)), "p.xlsx")})
     token = response.headers["Location"].rsplit("/", 1)[1]
     assert forms.client.get(f"/import/fts/{token}").status_code == 404
