@@ -14,7 +14,7 @@ from tracker.core import money
 from tracker.core.audit import Actor
 from tracker.core.figures import figures_of
 from tracker.core.models import AuditEntry, Contribution, Donor, FtsFlow
-from tracker.fts import recording
+from tracker.fts import plans, recording
 from tracker.fts.flows import PLACEHOLDER_DONOR, read_flows
 from tracker.fts.plans import PlanChoice
 from tracker.fts.rules import ADDED, LEFT_OUT, NOT_IN_FILE, REFUSED, UNCHANGED, UPDATED
@@ -148,3 +148,13 @@ def test_a_flow_the_edit_rules_refuse_is_refused_with_their_reason_and_the_other
     assert set(refused) == {200001, 200003, 200011}
     assert all("closed" in reason for reason in refused.values())
     assert result.count(UNCHANGED) == 4
+
+
+def test_a_plan_mapped_anew_is_remembered_even_when_no_flow_changes(session, gap):
+    imported(exports.csv_file())
+    factories.add_gap(session, "SOM-HRP-2020")
+    session.commit()
+    only_other = [f for f in exports.FLOWS if f["destPlanCode"] == exports.OTHER_PLAN]
+    imported(exports.csv_file(only_other), choice=PlanChoice({exports.OTHER_PLAN: "SOM-HRP-2020"}))
+    imported(exports.csv_file(only_other), choice=PlanChoice({exports.OTHER_PLAN: "AFG-HRP-2020"}))
+    assert plans.remembered(session, [exports.OTHER_PLAN]) == {exports.OTHER_PLAN: "AFG-HRP-2020"}

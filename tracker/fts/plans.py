@@ -90,9 +90,20 @@ def _gaps(session: Session, codes: set[str]) -> dict[str, Gap]:
     return found
 
 
+def _named(choice: PlanChoice, plans: Plans) -> dict[str, Gap]:
+    """The plans ``choice`` names (the file's flows without a plan aside) and their gaps."""
+    return {plan: plans.by_plan[plan] for plan in choice.gaps if plan and plan in plans.by_plan}
+
+
+def is_remembered(session: Session, choice: PlanChoice, plans: Plans) -> bool:
+    """Whether the gaps named are those kept already: then an import that changes no flow writes nothing."""
+    named = _named(choice, plans)
+    return remembered(session, named) == {plan: gap.code for plan, gap in named.items()}
+
+
 def remember(session: Session, choice: PlanChoice, plans: Plans) -> None:
     """Keep the gap named for each plan (the last choice wins), for the next export of the plan."""
-    named = {plan: plans.by_plan[plan] for plan in choice.gaps if plan and plan in plans.by_plan}
+    named = _named(choice, plans)
     if not named:
         return
     kept = {row.plan_code: row for row in session.scalars(select(FtsPlan).where(FtsPlan.plan_code.in_(sorted(named))))}

@@ -1,7 +1,7 @@
 """An FTS import's transactions, as the generic import has them (``tracker.imports.recording``):
 the flows are checked in a read transaction, and only when some flow is to be added or updated
 is one short write transaction opened, which checks them again under its lock and applies them.
-An export imported a second time thus writes nothing at all.
+An export imported a second time, with the plans' gaps as remembered, thus writes nothing at all.
 """
 from __future__ import annotations
 
@@ -19,17 +19,22 @@ from tracker.fts.rules import FtsResult, apply_flows, check_flows, outcomes_of
 
 def check(flows: list[Flow], choice: PlanChoice) -> FtsResult:
     """What importing ``flows`` would do; ``InvalidInput`` for a plan choice naming an unknown gap."""
+    return _checked(flows, choice)[0]
+
+
+def _checked(flows: list[Flow], choice: PlanChoice) -> tuple[FtsResult, bool]:
+    """The check, and whether the plans named are remembered already."""
     with db.new_session() as session:
         plans = plan_rules.resolved(session, choice, {f.plan_code for f in flows})
-        return outcomes_of(check_flows(session, flows, plans))
+        return outcomes_of(check_flows(session, flows, plans)), plan_rules.is_remembered(session, choice, plans)
 
 
 def record(flows: list[Flow], choice: PlanChoice, actor: Actor, source: str,
            also: Callable[[Session, FtsResult], None] | None = None) -> FtsResult:
     """Import ``flows`` (the file is named ``source`` in the audit trail) and remember the plans
     named; ``also(session, result)`` runs in the same write transaction, before its commit."""
-    checked = check(flows, choice)
-    if checked.changes == 0 and also is None:
+    checked, remembered = _checked(flows, choice)
+    if checked.changes == 0 and remembered and also is None:
         return checked
     with db.writing(actor) as session:
         plans = plan_rules.resolved(session, choice, {f.plan_code for f in flows})
