@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests import factories
 from tests.fts import exports
@@ -158,3 +158,20 @@ def test_a_plan_mapped_anew_is_remembered_even_when_no_flow_changes(session, gap
     imported(exports.csv_file(only_other), choice=PlanChoice({exports.OTHER_PLAN: "SOM-HRP-2020"}))
     imported(exports.csv_file(only_other), choice=PlanChoice({exports.OTHER_PLAN: "AFG-HRP-2020"}))
     assert plans.remembered(session, [exports.OTHER_PLAN]) == {exports.OTHER_PLAN: "AFG-HRP-2020"}
+
+
+def test_checking_an_export_again_takes_no_more_queries_for_more_flows(app, session, gap):
+    """Flows, contributions and donors are read set-wise, never once per flow."""
+    many = [exports.flow(300000 + n, 1000 + n, donor=f"Donor {n}") for n in range(12)]
+    imported(exports.csv_file(many))
+
+    def statements(flows) -> int:
+        seen = []
+        listener = lambda *_args: seen.append(1)  # noqa: E731
+        event.listen(app.extensions["tracker.engine"], "before_cursor_execute", listener)
+        try:
+            assert recording.check(flows_of(exports.csv_file(flows)), CHOICE).changes == 0
+        finally:
+            event.remove(app.extensions["tracker.engine"], "before_cursor_execute", listener)
+        return len(seen)
+    assert statements(many[:3]) == statements(many)

@@ -1,7 +1,7 @@
 """An FTS flow export's rows into flows: what each says about the money, in our terms.
 
 The layout is FTS's own (``id``, ``amountUSD``, ``originalAmount``, ``originalCurrency``,
-``exchangeRate``, ``srcOrganization`` …, see ``COLUMNS``); headers are matched as they are spelt
+``exchangeRate``, ``srcOrganization`` …); headers are matched as they are spelt
 there, in any case. The Humanitarian Data Exchange puts a row of HXL hashtags (``#x_id`` …) under
 the header: it is not a flow, and is passed over.
 
@@ -25,10 +25,7 @@ from tracker.core.models import ContributionStatus, DonorType
 from tracker.donors.rules import clean_name
 from tracker.imports.files import Cell, Table
 
-#: FTS's columns this import reads; ``id``, ``amountUSD`` and ``status`` must be there.
-COLUMNS = ("id", "date", "decisionDate", "amountUSD", "originalAmount", "originalCurrency", "exchangeRate",
-           "srcOrganization", "srcOrganizationTypes", "destPlan", "destPlanCode", "destOrganization",
-           "destGlobalClusters", "flowType", "boundary", "status")
+#: The columns a file must have to be imported as FTS flows (the README lists every column read).
 REQUIRED = ("id", "amountUSD", "status")
 STATUSES = {"pledge": ContributionStatus.PLEDGED, "commitment": ContributionStatus.COMMITTED,
             "paid": ContributionStatus.PAID}

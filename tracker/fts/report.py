@@ -6,7 +6,7 @@ import io
 from typing import IO
 
 from tracker.core import money
-from tracker.fts.rules import ADDED, LEFT_OUT, NOT_IN_FILE, REFUSED, UNCHANGED, UPDATED, FtsResult, Outcome
+from tracker.fts.rules import ADDED, KEPT, LEFT_OUT, NOT_IN_FILE, REFUSED, UNCHANGED, UPDATED, FtsResult, Outcome
 
 OUTCOMES = (ADDED, UPDATED, UNCHANGED, LEFT_OUT, REFUSED, NOT_IN_FILE)
 CSV_HEADERS = ("flow id", "row", "plan", "outcome", "reason or change", "contribution", "amountUSD")
@@ -29,7 +29,7 @@ def totals_lines(result: FtsResult) -> list[str]:
 
 
 def _kept(result: FtsResult, plan: str) -> int:
-    return sum(1 for o in result.outcomes if o.plan_code == plan and o.outcome in (ADDED, UPDATED, UNCHANGED))
+    return sum(1 for o in result.outcomes if o.plan_code == plan and o.outcome in KEPT)
 
 
 def said(result: FtsResult, dry_run: bool) -> str:

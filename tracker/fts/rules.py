@@ -26,7 +26,7 @@ from tracker.contributions.rates import resolve_rate
 from tracker.contributions.rules import ContributionInput, edit_contribution, new_contribution, record_contribution
 from tracker.core import audit, bulk, money
 from tracker.core.errors import EditConflict, InvalidInput
-from tracker.core.models import Contribution, ContributionStatus, Donor, FtsFlow
+from tracker.core.models import Contribution, ContributionStatus, Donor, FtsFlow, Gap
 from tracker.donors.rules import find_or_add_donor, name_key
 from tracker.fts.flows import Flow
 from tracker.fts.plans import Plans
@@ -77,7 +77,7 @@ class _Step:
 
     flow: Flow | None
     outcome: Outcome
-    gap: object = None
+    gap: Gap | None = None
     contribution: Contribution | None = None
 
 
@@ -89,7 +89,8 @@ def check_flows(session: Session, flows: list[Flow], plans: Plans) -> list[_Step
     steps, seen = [], {}
     for flow in flows:
         step = _step(session, flow, plans, known.get(flow.flow_id), donors, seen)
-        seen.setdefault(flow.flow_id, flow.row)
+        if flow.flow_id is not None:
+            seen.setdefault(flow.flow_id, flow.row)
         steps.append(step)
     steps.extend(_not_in_file(session, set(ids), plans))
     return steps
@@ -116,7 +117,7 @@ def _outcome(flow: Flow, outcome: str, reason: str = "", contribution_id: int | 
     return Outcome(flow.flow_id, flow.row, flow.plan_code, outcome, reason, contribution_id, flow.usd_cents)
 
 
-def _step(session: Session, flow: Flow, plans: Plans, imported: FtsFlow | None, donors: dict[str, int],
+def _step(session: Session, flow: Flow, plans: Plans, contribution: Contribution | None, donors: dict[str, int],
           seen: dict[int, int]) -> _Step:
     if flow.flow_id is None or flow.refused:
         return _Step(flow, _outcome(flow, REFUSED, flow.refused))
@@ -128,13 +129,12 @@ def _step(session: Session, flow: Flow, plans: Plans, imported: FtsFlow | None, 
     if gap is None:
         plan = f"Its plan {flow.plan_code}" if flow.plan_code else "It names no plan and"
         return _Step(flow, _outcome(flow, LEFT_OUT, f"{plan} is not mapped to a funding gap in this import."))
-    if imported is None:
+    if contribution is None:
         try:
             new_contribution(gap, _entry(flow, None), partial(resolve_rate, session))
         except InvalidInput as error:
             return _Step(flow, _outcome(flow, REFUSED, error.message))
         return _Step(flow, _outcome(flow, ADDED), gap)
-    contribution = session.get(Contribution, imported.contribution_id)
     refusal = _why_not_updated(contribution, flow, gap)
     if refusal:
         return _Step(flow, _outcome(flow, REFUSED, refusal, contribution.id))
@@ -157,24 +157,25 @@ def _why_not_updated(contribution: Contribution, flow: Flow, gap) -> str:
 
 
 def _changes(contribution: Contribution, flow: Flow, donor_id: int | None) -> list[str]:
-    """What ``flow`` changes in ``contribution``, in words; empty when nothing."""
+    """What ``flow`` changes in ``contribution``, in words; empty when nothing. The words are made
+    only for what changed (a changed donor's name is read then, not for every flow)."""
     amount_minor = money.to_minor(flow.amount, flow.currency)
-    was = money.format_minor(contribution.amount_minor, contribution.currency)
+    rate = flow.rate or Decimal(1)
     found = [
-        (contribution.status != flow.status, f"status {contribution.status} → {flow.status}"),
+        (contribution.status != flow.status, lambda: f"status {contribution.status} → {flow.status}"),
         ((contribution.amount_minor, contribution.currency) != (amount_minor, flow.currency),
-         f"amount {was} → {money.format_minor(amount_minor, flow.currency)}"),
+         lambda: f"amount {money.format_minor(contribution.amount_minor, contribution.currency)} → "
+                 f"{money.format_minor(amount_minor, flow.currency)}"),
         (contribution.usd_cents != flow.usd_cents,
-         f"US$ {money.usd(contribution.usd_cents):,} → {money.usd(flow.usd_cents):,}"),
-        (contribution.rate != (flow.rate or Decimal(1)), f"rate {money.format_rate(contribution.rate)} → "
-                                                         f"{money.format_rate(flow.rate or Decimal(1))}"),
-        (contribution.decision_date != flow.decision_date, f"decision date {contribution.decision_date} → "
-                                                           f"{flow.decision_date}"),
-        (contribution.rate_date != (flow.rate_date or contribution.rate_date),
-         f"rate date {contribution.rate_date} → {flow.rate_date}"),
-        (donor_id != contribution.donor_id, f"donor {contribution.donor.name} → {flow.donor}"),
+         lambda: f"US$ {money.usd(contribution.usd_cents):,} → {money.usd(flow.usd_cents):,}"),
+        (contribution.rate != rate, lambda: f"rate {money.format_rate(contribution.rate)} → {money.format_rate(rate)}"),
+        (contribution.decision_date != flow.decision_date,
+         lambda: f"decision date {contribution.decision_date} → {flow.decision_date}"),
+        (flow.rate_date is not None and contribution.rate_date != flow.rate_date,
+         lambda: f"rate date {contribution.rate_date} → {flow.rate_date}"),
+        (donor_id != contribution.donor_id, lambda: f"donor {contribution.donor.name} → {flow.donor}"),
     ]
-    return [words for changed, words in found if changed]
+    return [words() for changed, words in found if changed]
 
 
 def _entry(flow: Flow, donor, kept: Contribution | None = None) -> ContributionInput:
@@ -229,9 +230,12 @@ def _donor_ids(session: Session, names) -> dict[str, int]:
         select(Donor.name_key, func.coalesce(Donor.merged_into_id, Donor.id)).where(Donor.name_key.in_(chunk)))}
 
 
-def _imported(session: Session, ids: list[int]) -> dict[int, FtsFlow]:
-    return {row.flow_id: row for chunk in bulk.in_chunks(sorted(set(ids)))
-            for row in session.scalars(select(FtsFlow).where(FtsFlow.flow_id.in_(chunk)))}
+def _imported(session: Session, ids: list[int]) -> dict[int, Contribution]:
+    """The contribution of each flow among ``ids`` imported before, in one query per chunk (no eager
+    options: the edit rule locks a contribution by refreshing it, which a join would make an outer join)."""
+    query = select(FtsFlow.flow_id, Contribution).join(Contribution, Contribution.id == FtsFlow.contribution_id)
+    return {flow_id: contribution for chunk in bulk.in_chunks(sorted(set(ids)))
+            for flow_id, contribution in session.execute(query.where(FtsFlow.flow_id.in_(chunk)))}
 
 
 def _not_in_file(session: Session, ids: set[int], plans: Plans) -> list[_Step]:
