@@ -25,10 +25,8 @@ def test_an_officer_imports_an_fts_export_and_its_pages_pass_axe(open_tab, sessi
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("table")).to_contain_text("flow 200003 (row 5): added")
     assert violations(page) == []
-    page.screenshot(path=str(tmp_path / "fts-preview.png"), full_page=True)
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("6 flow(s) added")
     assert violations(page) == []
-    page.screenshot(path="/tmp/fts-done.png", full_page=True)
     page.goto("/gaps/AFG-HRP-2020")
     expect(page.get_by_role("table").first).to_contain_text(exports.QUOTED_DONOR)

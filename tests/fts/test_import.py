@@ -175,3 +175,16 @@ def test_checking_an_export_again_takes_no_more_queries_for_more_flows(app, sess
             event.remove(app.extensions["tracker.engine"], "before_cursor_execute", listener)
         return len(seen)
     assert statements(many[:3]) == statements(many)
+
+
+def test_an_amount_below_the_payments_received_is_refused_with_the_edit_rule_s_words(session, gap):
+    result = imported(exports.csv_file())
+    gates = session.get(Contribution, next(o.contribution_id for o in result.outcomes if o.flow_id == 200010))
+    factories.add_payment(session, gates, "200000.00")
+    session.commit()
+    cut = [dict(f) for f in exports.FLOWS]
+    cut[9].update(amountUSD=150000)
+    refused = next(o for o in imported(exports.csv_file(cut)).outcomes if o.flow_id == 200010)
+    assert refused.outcome == REFUSED and "payments received reach this amount" in refused.reason
+    session.refresh(gates)
+    assert gates.usd_cents == 25000000
