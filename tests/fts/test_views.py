@@ -64,3 +64,24 @@ def test_a_generic_upload_is_not_an_fts_one(forms, session, gap):
     response = forms.post("/import", {"spreadsheet": (io.BytesIO(files.workbook(files.CLEAN)), "p.xlsx")})
     token = response.headers["Location"].rsplit("/", 1)[1]
     assert forms.client.get(f"/import/fts/{token}").status_code == 404
+
+
+def test_the_generic_import_pages_of_an_fts_upload_lead_to_its_result(forms, session, gap):
+    url = uploaded(forms)
+    send(forms, url, "confirm", {"plan_0": "AFG-HRP-2020"})
+    token = url.rsplit("/", 1)[1]
+    for generic in (f"/import/{token}/done", f"/import/{token}/skipped.xlsx"):
+        response = forms.client.get(generic)
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/import/fts/{token}/done")
+
+
+def test_an_fts_file_imported_through_the_generic_columns_leads_to_the_generic_result(forms, session, gap):
+    url = uploaded(forms)
+    token = url.rsplit("/", 1)[1]
+    generic = f"/import/{token}"
+    page = forms.client.get(generic).get_data(as_text=True)
+    columns = {"column_donor": "srcOrganization", "column_amount": "amountUSD", "default_gap": "AFG-HRP-2020",
+               "default_currency": "USD", "column_status": "status", "skip_invalid": "y", "confirm": "1"}
+    assert forms.client.post(generic, data={**hidden_fields(page), **columns}).status_code == 302
+    response = forms.client.get(f"/import/fts/{token}/done")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/import/{token}/done")

@@ -37,9 +37,13 @@ def said(result: FtsResult, dry_run: bool) -> str:
     return f"Flows: {counts or 'none'}." + (" Dry run: nothing was written." if dry_run else "")
 
 
+#: What marks an upload's stored result as an FTS import's, whose pages are ``tracker.fts.views``.
+KIND = "fts flows"
+
+
 def summary(result: FtsResult) -> dict:
     """The result in JSON-able terms, kept with a web upload."""
-    return {"counts": {o: result.count(o) for o in OUTCOMES},
+    return {"kind": KIND, "counts": {o: result.count(o) for o in OUTCOMES},
             "lines": [line(o) for o in result.outcomes], "totals": totals_lines(result)}
 
 
@@ -51,3 +55,8 @@ def write_csv(target: IO[bytes], result: FtsResult) -> None:
         writer.writerow((o.flow_id or "", o.row or "", o.plan_code, o.outcome, o.reason, o.contribution_id or "",
                          money.usd(o.usd_cents) if o.usd_cents else ""))
     target.write(text.getvalue().encode("utf-8-sig"))
+
+
+def is_fts_result(outcome: dict) -> bool:
+    """Whether an upload's stored result is an FTS import's (not the generic import's)."""
+    return outcome.get("kind") == KIND

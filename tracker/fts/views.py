@@ -10,7 +10,7 @@ from tracker.core.errors import InvalidInput
 from tracker.fts import plans, recording
 from tracker.fts.flows import is_fts_layout, read_flows
 from tracker.fts.forms import PlansForm
-from tracker.fts.report import summary
+from tracker.fts.report import is_fts_result, summary
 from tracker.imports import uploads
 from tracker.imports.views import gap_choices, stored_table, upload_or_404
 from tracker.web import actor, reading
@@ -83,4 +83,6 @@ def done(token: str):
     outcome = uploads.result_of(kept)
     if outcome is None:
         return redirect(url_for("fts.plans_page", token=token))
+    if not is_fts_result(outcome):  # imported through the generic import's columns instead
+        return redirect(url_for("imports.done", token=token))
     return render_template("fts/fts_done.html", upload=kept, outcome=outcome)

@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from tracker.core.errors import InvalidInput
 from tracker.core.models import Gap, GapStatus, ImportJobState, utcnow
 from tracker.fts.flows import is_fts_layout
+from tracker.fts.report import is_fts_result
 from tracker.imports import mapping, queue, recording, uploads
 from tracker.imports.files import Table, UnreadableFile, read_upload
 from tracker.imports.forms import MappingForm, UploadForm
@@ -191,6 +192,8 @@ def progress(token: str):
 def done(token: str):
     kept = upload_or_404(token)
     outcome = uploads.result_of(kept)
+    if outcome is not None and is_fts_result(outcome):
+        return redirect(url_for("fts.done", token=token))
     if outcome is None:
         waiting = queue.latest_job(session(), token) is not None
         return redirect(url_for("imports.progress" if waiting else "imports.columns", token=token))
@@ -204,6 +207,8 @@ def skipped(token: str):
     outcome = uploads.result_of(kept)
     if outcome is None:
         abort(404, description="This file has not been imported yet.")
+    if is_fts_result(outcome):  # its outcomes are on its result page
+        return redirect(url_for("fts.done", token=token))
     table = stored_table(kept)
     return send_workbook(lambda handle: write_skipped_report(handle, table, outcome, kept.filename),
                          "skipped-rows.xlsx")
