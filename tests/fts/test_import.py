@@ -188,3 +188,12 @@ def test_an_amount_below_the_payments_received_is_refused_with_the_edit_rule_s_w
     assert refused.outcome == REFUSED and "payments received reach this amount" in refused.reason
     session.refresh(gates)
     assert gates.usd_cents == 25000000
+
+
+@pytest.mark.parametrize("original, usd, rate", [
+    ("4212345678901", 10000001, Decimal("421234.525766647")),  # six digits before the point: nine after (15 in all)
+    ("42000000000", 1000000, Decimal("42000")),
+])
+def test_the_implied_rate_of_a_currency_of_many_units_per_dollar_fits_a_rate(original, usd, rate):
+    flow, = flows_of(exports.csv_file([exports.flow(1, usd, original=original, currency="IRR")]))
+    assert not flow.refused and flow.rate == rate and flow.usd_cents == usd * 100

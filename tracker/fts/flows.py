@@ -12,7 +12,7 @@ the rate may differ from ``amountUSD`` by a little. The frozen US$ value is ``am
 (``ContributionInput.usd_cents``), never recomputed from the rounded rate. A published rate that
 does not agree with ``amountUSD`` within ``RATE_TOLERANCE`` (a rate given the other way round, or
 a typing error), or none at all, is replaced by originalAmount ÷ amountUSD to the places a rate
-has (``money.RATE_PLACES``).
+has (``as_rate``).
 """
 from __future__ import annotations
 
@@ -141,21 +141,26 @@ def _money(cell, usd: Decimal) -> tuple[Decimal, str, Decimal | None]:
         return usd, "USD", None
     currency = money.currency(code)
     amount = _decimal(original, "originalAmount").quantize(currency.quantum, rounding=ROUND_HALF_EVEN)
-    published = _text(cell("exchangeRate"))
-    rate = _rate(published) if published else None
-    if rate is None or abs(amount / rate - usd) > usd * RATE_TOLERANCE:
-        rate = money.parse_rate(format((amount / usd).quantize(Decimal(1).scaleb(-money.RATE_PLACES),
-                                                                  rounding=ROUND_HALF_EVEN), "f"))
-    return amount, currency.code, rate
+    published = _published_rate(_text(cell("exchangeRate")))
+    if published is not None and abs(amount / published - usd) <= usd * RATE_TOLERANCE:
+        return amount, currency.code, published
+    return amount, currency.code, as_rate(amount / usd)
 
 
-def _rate(text: str) -> Decimal | None:
-    """FTS's published rate, to the places a rate has; None when it is not a plausible rate."""
+def _published_rate(text: str) -> Decimal | None:
+    """FTS's published rate as a rate of ours; None when there is none, or it is not a plausible rate."""
     try:
-        value = Decimal(text).quantize(Decimal(1).scaleb(-money.RATE_PLACES), rounding=ROUND_HALF_EVEN)
-        return money.parse_rate(format(value, "f"))
+        return as_rate(Decimal(text)) if text else None
     except (InvalidOperation, money.MoneyError):
         return None
+
+
+def as_rate(value: Decimal) -> Decimal:
+    """``value`` rounded half-even to the places a rate may carry: ``RATE_PLACES``, fewer for a rate
+    of many units per US$ (``MAX_DIGITS`` in all); ``MoneyError`` when it is no plausible rate."""
+    places = min(money.RATE_PLACES, money.MAX_DIGITS - max(value.adjusted() + 1, 0))
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN).normalize()
+    return money.parse_rate(format(rounded, "f"))
 
 
 def _text(value: Cell) -> str:
