@@ -95,6 +95,7 @@ def template():
 
 
 def gap_choices():
+    """The open gaps as (code, "code — title") choices, for a file's rows here and an FTS file's plans."""
     return list(reading().execute(
         select(Gap.code, Gap.code + " — " + Gap.title).where(Gap.status == GapStatus.OPEN.value).order_by(Gap.code)))
 
