@@ -49,9 +49,9 @@ def test_ticks_missed_while_the_machine_slept_run_once_not_once_each():
             time.sleep(0.05)
         time.sleep(0.5)
         # One run for the eleven missed ticks; on a loaded machine a minute may also turn while
-        # we watch, and that new tick runs on its own.
+        # we watch, and that new tick may run on its own.
         new_ticks = (ticks.tick_of(utcnow(), 60) - ticks.tick_of(resumed, 60)) // timedelta(minutes=1)
-        assert runner.runs == [("recompute", 60)] * (1 + new_ticks)
+        assert set(runner.runs) == {("recompute", 60)} and len(runner.runs) <= 1 + new_ticks
         assert scheduler.get_job("recompute").next_run_time > utcnow()
     finally:
         scheduler.shutdown()
