@@ -88,6 +88,7 @@ EXPECTED = {
     "admin.invite": ADMINS,
     "admin.user": ADMINS,
     "admin.user_role": ADMINS_POST,
+    "admin.user_scope": ADMINS_POST,
     "admin.user_access": ADMINS_POST,
     "admin.user_reset": ADMINS_POST,
     "auth.link": dict.fromkeys(VISITORS, 404),  # no link has this token

@@ -225,6 +225,18 @@ def _scope_rows(session: Session, user: User, wanted: set[int] | None) -> None:
     user.scoped = wanted is not None
 
 
+def programmes_coded(session: Session, codes: Collection[str] | None) -> list[int] | None:
+    """The ids of the programmes ``codes`` names (None stays None: every programme)."""
+    if codes is None:
+        return None
+    found = dict(session.execute(select(Programme.code, Programme.id).where(Programme.code.in_(
+        [code.strip().upper() for code in codes]))).all())
+    unknown = sorted({code.strip().upper() for code in codes} - found.keys())
+    if unknown:
+        raise InvalidInput("programmes", f"No programme has the code {unknown[0]}.")
+    return list(found.values())
+
+
 def scope_of(session: Session, user: User) -> list[Programme] | None:
     """The programmes ``user`` is limited to, by name; None: every programme."""
     if not user.scoped:
