@@ -52,7 +52,8 @@ class ScopeFields:
     """Every programme, or only those picked (offered by the view): for an editor or viewer."""
 
     scope = SelectField("Programmes", choices=options([("all", "Every programme"),
-                                                       ("some", "Only the programmes picked below")]))
+                                                       ("some", "Only the programmes picked below")]),
+                        default="all")  # a form without it (a script's invitation) leaves every programme
     programmes = SelectMultipleField("Programmes picked", choices=[], validate_choice=False)
 
     def picked(self) -> list[str] | None:
