@@ -7,9 +7,9 @@ only its own donor's records; views that show donor records narrow them with
 
 An editor or viewer may be limited to some programmes (:func:`programme_scope`). That limit is
 not left to each view: :func:`limit_to_programmes` makes every ORM query of the request's
-session see only those programmes' gaps and what hangs from them (contributions, payments,
-instalments, schedules, write-offs, reminders, snapshots), in pages, JSON and workbooks alike;
-an object of another programme is simply not found, so its page answers 404.
+session see only those programmes' gaps and what hangs from them (``tracker.core.scopes``),
+in pages, JSON and workbooks alike; an object of another programme is simply not found, so
+its page answers 404.
 """
 from __future__ import annotations
 
@@ -17,22 +17,10 @@ from collections.abc import Callable
 
 from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import event, select
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import Session
 
-from tracker.core.models import (
-    SCOPED_ROLES,
-    Contribution,
-    Gap,
-    GapSnapshot,
-    Instalment,
-    Payment,
-    PaymentSchedule,
-    Programme,
-    Reminder,
-    Role,
-    WriteOff,
-)
+from tracker.core import scopes
+from tracker.core.models import SCOPED_ROLES, Role
 
 PUBLIC = frozenset({"public"})
 ADMINS = frozenset({Role.ADMIN})
@@ -104,10 +92,6 @@ def require_own_donor(donor_id: int) -> None:
         abort(404)
 
 
-#: What belongs to a programme through its contribution.
-_BY_CONTRIBUTION = (Payment, Instalment, PaymentSchedule, WriteOff, Reminder)
-
-
 def programme_scope() -> frozenset[int] | None:
     """The ids of the programmes the signed-in editor or viewer is limited to; None: every
     programme (admins, donor users, unscoped staff, nobody signed in)."""
@@ -116,37 +100,9 @@ def programme_scope() -> frozenset[int] | None:
     return current_user.programmes
 
 
-def programme_criteria(programmes: frozenset[int]) -> list:
-    """The loader criteria that keep a query to ``programmes``. The inner selects read the tables,
-    not the mapped classes, so that they are not themselves given criteria again."""
-    ids = sorted(programmes)
-    gap, contribution = Gap.__table__, Contribution.__table__
-    gaps = select(gap.c.id).where(gap.c.programme_id.in_(ids))
-    contributions = select(contribution.c.id).where(contribution.c.gap_id.in_(gaps))
-    return [
-        with_loader_criteria(Programme, Programme.id.in_(ids), include_aliases=True),
-        with_loader_criteria(Gap, Gap.programme_id.in_(ids), include_aliases=True),
-        with_loader_criteria(GapSnapshot, GapSnapshot.gap_id.in_(gaps), include_aliases=True),
-        with_loader_criteria(Contribution, Contribution.gap_id.in_(gaps), include_aliases=True),
-        *(with_loader_criteria(model, model.contribution_id.in_(contributions), include_aliases=True)
-          for model in _BY_CONTRIBUTION),
-    ]
-
-
-def _within_scope(state: ORMExecuteState) -> None:
-    """Every ORM SELECT of the request (entities, columns, aggregates, their subqueries) gets the
-    scope's criteria; loading the rest of an object already found (``is_column_load``) does not
-    need them."""
-    programmes = programme_scope()
-    if programmes is None or not state.is_select or state.is_column_load:
-        return
-    state.statement = state.statement.options(*programme_criteria(programmes))
-
-
 def limit_to_programmes(session: Session) -> Session:
     """Make ``session`` (a request's) see only the signed-in user's programmes, if limited."""
-    event.listen(session, "do_orm_execute", _within_scope)
-    return session
+    return scopes.limit(session, programme_scope)
 
 
 def require_every_programme(what: str) -> None:

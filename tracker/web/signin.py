@@ -10,11 +10,10 @@ from datetime import timedelta
 from flask import Flask, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask import session as cookie
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from tracker.core import db
-from tracker.core.models import SCOPED_ROLES, User, UserProgramme
+from tracker.core import db, scopes
+from tracker.core.models import User
 from tracker.web import access
 from tracker.web.params import whole_number
 
@@ -48,16 +47,7 @@ class SignedIn:
     @classmethod
     def of(cls, user: User) -> SignedIn:
         return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch, user.must_change_password,
-                   _programmes_of(user))
-
-
-def _programmes_of(user: User) -> frozenset[int] | None:
-    """A scoped editor's or viewer's programmes, read with the user (a change of scope ends the
-    user's sessions, so the next sign-in reads it again)."""
-    if not user.scoped or user.role not in SCOPED_ROLES:
-        return None
-    return frozenset(object_session(user).scalars(
-        select(UserProgramme.programme_id).where(UserProgramme.user_id == user.id)))
+                   scopes.of_user(object_session(user), user))
 
 
 @login_manager.user_loader
