@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import FormClient
 from tests.web.test_contributions import GOOD
+from tests.web.test_gaps import NEW_GAP
 from tracker.core.models import AuditEntry, Contribution, User, UserProgramme
 
 
@@ -62,6 +63,8 @@ def test_a_scoped_editor_cannot_record_on_another_programmes_gap(scoped, session
     assert session.scalar(select(func.count()).select_from(Contribution)) == before
     session.commit()
     assert FormClient(scoped).post("/gaps/KHM-OWN/contributions/new", GOOD).status_code == 302
+    moved = FormClient(scoped).post("/gaps/new", {**NEW_GAP, "programme": "FAR"})
+    assert moved.status_code == 400  # another programme is not one it can find
 
 
 def test_an_administrator_limits_a_user_to_programmes(client_as, session, two):
