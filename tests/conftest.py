@@ -200,10 +200,13 @@ def sign_in(client, user) -> None:
 
 @pytest.fixture
 def client_as(app, session):
-    """``client_as("viewer")``: a browser signed in as a new user with that role."""
+    """``client_as("viewer")``: a browser signed in as a new user with that role (limited to the
+    programmes whose codes ``programmes`` lists, if any)."""
 
-    def signed_in(role: str, donor_id: int | None = None, email: str | None = None):
+    def signed_in(role: str, donor_id: int | None = None, email: str | None = None, programmes=()):
         user = factories.add_user(session, email or f"{role}{donor_id or ''}@example.org", role, donor_id)
+        if programmes:
+            factories.limit_to(session, user, *programmes)
         session.commit()
         browser = app.test_client()
         sign_in(browser, user)

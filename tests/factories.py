@@ -16,6 +16,7 @@ from tracker.gaps import rules as gaps
 from tracker.programmes import rules as programmes
 from tracker.schedules import instalments as schedules
 from tracker.users import passwords
+from tracker.users import rules as users
 
 PASSWORD = "correct horse battery staple"
 
@@ -81,3 +82,9 @@ def add_contact(session: Session, donor: Donor, name: str = "Aiko Tanaka", email
                 role: str = "focal point", language: str = "en") -> DonorContact:
     """A contact at ``donor`` through the service, in one of the default offered languages."""
     return contacts.add_contact(session, donor, contacts.ContactInput(name, email, role, language), ["en"])
+
+
+def limit_to(session: Session, user: User, *codes: str) -> User:
+    """``user`` (an editor or viewer) limited to the programmes ``codes``, through the service."""
+    users.set_scope(session, user, [add_programme(session, code).id for code in codes])
+    return user

@@ -202,3 +202,15 @@ def test_the_first_alike_row_is_the_first_row_same_in_file_names(keys):
     every_pair = [next((j for j, other in enumerate(keys) if j != i and duplicates.same_in_file(key, other)), None)
                   for i, key in enumerate(keys)]
     assert duplicates.first_alike(keys) == every_pair
+
+
+def test_a_user_limited_to_some_programmes_imports_only_into_their_gaps(session, gap):
+    factories.add_gap(session, "LAO-FAR", programme="FAR", country="LA")
+    limited = factories.limit_to(session, factories.add_user(session, "limited@example.org", "editor"), "TEST")
+    session.commit()
+    table = table_of([["Sweden", "LAO-FAR", 1000, "USD", None, "pledged", "2026-02-01", "SE-9"],
+                      ["Sweden", "KHM-SME", 1000, "USD", None, "pledged", "2026-02-01", "SE-8"]])
+    result = recording.record_import(table, Mapping(guessed(table.headers)), Choices(),
+                                     Actor(limited.email, limited.id))
+    assert not result.complete and "no funding gap with the code LAO-FAR" in str(result.outcomes)
+    assert counted(session, Contribution) == 0

@@ -16,7 +16,7 @@ from tests import factories
 from tracker.schedules import outbox
 from tracker.web.access import PUBLIC, rule_of
 
-VISITORS = ("anonymous", "donor_a", "donor_b", "viewer", "editor", "admin")
+VISITORS = ("anonymous", "donor_a", "donor_b", "viewer", "editor", "admin", "scoped_viewer", "scoped_editor")
 
 SIGNED_IN = dict(anonymous=302, donor_a=200, donor_b=200, viewer=200, editor=200, admin=200)
 STAFF = dict(anonymous=302, donor_a=403, donor_b=403, viewer=200, editor=200, admin=200)
@@ -90,10 +90,17 @@ EXPECTED = {
     "admin.invite": ADMINS,
     "admin.user": ADMINS,
     "admin.user_role": ADMINS_POST,
+    "admin.user_scope": ADMINS_POST,
     "admin.user_access": ADMINS_POST,
     "admin.user_reset": ADMINS_POST,
     "auth.link": dict.fromkeys(VISITORS, 404),  # no link has this token
 }
+#: An editor or viewer limited to the world's programme may do what an unscoped one may with
+#: its records, but not what concerns every programme.
+EXPECTED = {endpoint: {"scoped_viewer": wanted["viewer"], "scoped_editor": wanted["editor"], **wanted}
+            for endpoint, wanted in EXPECTED.items()}
+EXPECTED["programmes.new"]["scoped_editor"] = 403
+EXPECTED["donors.merge"]["scoped_editor"] = 403
 
 
 @pytest.fixture
@@ -115,7 +122,20 @@ def world(session):
 
 
 @pytest.fixture
-def visitors(app, anonymous, client_as, world):
+def elsewhere(session, world):
+    """Another programme's gap, with a contribution from donor C (who gave nothing to the world's
+    programme) paid in part and planned in instalments; URL values point at its records."""
+    gap = factories.add_gap(session, "LAO-FAR", programme="FAR", country="LA")
+    far = factories.add_contribution(session, gap, "700.00", donor="Donor C")
+    paid_in = factories.add_payment(session, far, "70.00")
+    factories.add_schedule(session, far, 2)
+    session.commit()
+    return {**world, "code": gap.code, "programme": gap.programme.code, "contribution_id": far.id,
+            "payment_id": paid_in.id, "donor_id": far.donor_id}
+
+
+@pytest.fixture
+def visitors(app, anonymous, client_as, world, session):
     app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own test; here only the access rules speak
     return {
         "anonymous": anonymous,
@@ -124,6 +144,8 @@ def visitors(app, anonymous, client_as, world):
         "viewer": client_as("viewer"),
         "editor": client_as("editor"),
         "admin": client_as("admin"),
+        "scoped_viewer": client_as("viewer", email="scoped.viewer@example.org", programmes=[world["programme"]]),
+        "scoped_editor": client_as("editor", email="scoped.editor@example.org", programmes=[world["programme"]]),
     }
 
 
@@ -163,6 +185,27 @@ def test_each_visitor_gets_what_its_role_allows(app, visitors, world):
     assert {k: v for k, v in found.items() if v != wanted[k]} == {}
 
 
+#: The pages of one record of a programme: to a user limited to another, it is not there.
+ELSEWHERE = {"gaps.show", "gaps.edit", "programmes.show", "programmes.edit", "contributions.show",
+             "contributions.edit", "contributions.cancel", "contributions.new", "contributions.new_payment",
+             "contributions.edit_payment", "contributions.void_payment", "schedules.show", "schedules.generate",
+             "schedules.typed", "schedules.write_off", "api.gap"}
+
+
+def test_a_scoped_user_finds_nothing_of_another_programme(app, visitors, elsewhere):
+    found, wanted = {}, {}
+    for rule in rules(app):
+        if rule.endpoint not in ELSEWHERE:
+            continue
+        url = url_of(app, rule, elsewhere)
+        method = "get" if "GET" in rule.methods else "post"
+        for name in ("scoped_viewer", "scoped_editor", "viewer", "editor"):
+            found[(rule.endpoint, name)] = getattr(visitors[name], method)(url).status_code
+            wanted[(rule.endpoint, name)] = (EXPECTED[rule.endpoint][name] if not name.startswith("scoped")
+                                             else 404 if may_use(app, name, rule.endpoint) else 403)
+    assert {k: v for k, v in found.items() if v != wanted[k]} == {}
+
+
 def test_a_donor_sees_only_its_own_contributions_on_a_gap(visitors, world):
     page = visitors["donor_a"].get(f"/gaps/{world['code']}").get_data(as_text=True)
     assert "Donor A" in page and "Donor B" not in page
@@ -177,7 +220,7 @@ def test_refusals_are_logged(visitors, world, caplog):
 # Every page, for every role: no form, button or link that the viewer cannot use.
 
 ROLES = {"anonymous": None, "donor_a": "donor", "donor_b": "donor", "viewer": "viewer", "editor": "editor",
-         "admin": "admin"}
+         "admin": "admin", "scoped_viewer": "viewer", "scoped_editor": "editor"}
 
 
 class Targets(HTMLParser):

@@ -231,6 +231,13 @@ def disable_user(browser, session, world):
             "someone@example.org disabled")
 
 
+def scope_user(browser, session, world):
+    url = f"/admin/users/{_someone(session)}"
+    return (browser.post(f"{url}/programmes", {"scope": "some", "programmes": [world["gap"].programme.code]},
+                         follow_redirects=True, token_from=url),
+            "someone@example.org now sees only the programmes picked")
+
+
 def reset_password(browser, session, world):
     url = f"/admin/users/{_someone(session)}"
     return browser.post(f"{url}/reset", {}, token_from=url), "Password reset link for someone@example.org made"
@@ -277,6 +284,7 @@ ACTIONS = {
     "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
     "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet, "fts.plans_page": import_fts_flows,
     "admin.invite": invite_user, "admin.user_role": change_role, "admin.user_access": disable_user,
+    "admin.user_scope": scope_user,
     "admin.user_reset": reset_password, "auth.link": accept_link,
     "rates.add": add_rate, "rates.import_table": import_rates, "rates.correct": correct_rate,
 }

@@ -154,6 +154,7 @@ ROUTES: dict[str, Route] = {
     "admin.user": Route(ADMIN),
     "admin.user_role": Route(ADMIN, shown="admin.user", valid={"role": "donor", "donor": "Norway"}),
     "admin.user_access": Route(ADMIN, shown="admin.user"),
+    "admin.user_scope": Route(ADMIN, shown="admin.user", valid={"scope": "all"}),
     "admin.user_reset": Route(ADMIN, shown="admin.user"),
     "auth.link": Route(NOBODY, records={"token": "link"},
                        valid={"new_password": factories.PASSWORD, "confirm": factories.PASSWORD}),

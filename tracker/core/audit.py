@@ -38,6 +38,7 @@ from tracker.core.models import (
     Reminder,
     SignInLink,
     User,
+    UserProgramme,
     WriteOff,
 )
 
@@ -49,11 +50,12 @@ AUDITED: dict[type, str] = {
     Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment", Instalment: "instalment",
     WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user", PaymentSchedule: "payment schedule",
     Reminder: "reminder", JobRequest: "run-now request", DonorContact: "donor contact", SignInLink: "sign-in link",
-    Programme: "programme", FtsPlan: "FTS plan mapping",
+    Programme: "programme", UserProgramme: "user programme", FtsPlan: "FTS plan mapping",
 }
-#: Plan rows that a rebuild replaces: an instalment that has received nothing is deleted and a
-#: new one takes its number; the trail keeps what it was. Money records are never deleted.
-REPLACEABLE = {Instalment}
+#: Rows that are replaced: an instalment that has received nothing is deleted when its plan is
+#: rebuilt and a new one takes its number, a user's programme when its scope narrows; the
+#: trail keeps what it was. Money records are never deleted.
+REPLACEABLE = {Instalment, UserProgramme}
 #: Columns left out of the trail: secrets, and bookkeeping that changes on every save.
 HIDDEN = {"password_hash": "(changed)", "token_hash": "(secret)"}
 SKIPPED = {"version", "updated_at", "created_at", "session_epoch", "last_sign_in_at"}

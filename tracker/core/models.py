@@ -422,6 +422,11 @@ class Role(enum.StrEnum):
     DONOR = "donor"  # one donor's own records and the gaps' public figures
 
 
+#: The roles an administrator may limit to some programmes: admins see everything, and a donor
+#: user its own donor's records, whatever their programme.
+SCOPED_ROLES = frozenset({Role.EDITOR, Role.VIEWER})
+
+
 class User(Base):
     """A person who signs in. ``session_epoch`` is part of every session cookie: raising it
     (sign-out, password change, disabling) ends that user's sessions everywhere. ``version``

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, event, text
 
 #: Tables the app deletes rows from: a schedule's rebuild replaces the instalments that have
 #: received nothing (the audit trail keeps what they were), and expired uploads are cleared.
-APP_DELETES = frozenset({"instalment", "import_upload"})
+APP_DELETES = frozenset({"instalment", "import_upload", "user_programme"})
 #: Per table, what the app may do when it is not the default (read, add, change).
 PRIVILEGES = {"audit_entry": "SELECT, INSERT", "alembic_version": "SELECT"}
 ROW_PRIVILEGES = "SELECT, INSERT, UPDATE"

@@ -11,7 +11,15 @@ from tracker.core.models import Donor, DonorContact, utcnow
 from tracker.donors import contacts, rules
 from tracker.donors.forms import HISTORY, ContactForm, DonorForm, EditContactForm, MergeForm, NewContactForm
 from tracker.web import session
-from tracker.web.access import EDITORS, SIGNED_IN, STAFF, allow, is_donor, require_own_donor
+from tracker.web.access import (
+    EDITORS,
+    SIGNED_IN,
+    STAFF,
+    allow,
+    is_donor,
+    require_every_programme,
+    require_own_donor,
+)
 from tracker.web.forms import options
 from tracker.web.history import trail
 from tracker.web.listing import requested_search, requested_sort
@@ -112,6 +120,7 @@ def merge(donor_id: int):
     A conflict (either donor changed since the confirmation) shows step one again with the
     donor still picked, so that the next confirmation counts what is there now.
     """
+    require_every_programme("Merging donors")  # it moves their contributions in every programme
     donor = donor_or_404(donor_id)
     form = _merge_form(donor)
     save = Save(form, record=donor)

@@ -54,7 +54,7 @@ def plans_page(token: str):
         uploads.claim_result(session, token, summary(result))
     try:
         result = (recording.record(flows, choice, actor(), kept.filename, also=keep) if importing
-                  else recording.check(flows, choice))
+                  else recording.check(flows, choice, actor()))
     except uploads.AlreadyImported:
         return _already_imported(token)
     except InvalidInput as error:

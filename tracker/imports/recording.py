@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from tracker.core import db
+from tracker.core import db, scopes
 from tracker.core.audit import Actor
 from tracker.imports import mapping, uploads
 from tracker.imports.files import Table
@@ -40,10 +40,11 @@ from tracker.imports.run import (
 ATTEMPTS = 3
 
 
-def check(table: Table, mapping: Mapping, choices: Choices = Choices()) -> CheckedImport:
-    """Check ``table`` in a read transaction of its own, ended before this returns."""
+def check(table: Table, mapping: Mapping, choices: Choices = Choices(), actor: Actor | None = None) -> CheckedImport:
+    """Check ``table`` in a read transaction of its own, ended before this returns; a user
+    limited to some programmes finds only their gaps (``tracker.core.scopes``)."""
     with db.new_session() as session:
-        return check_import(session, table, mapping, choices)
+        return check_import(scopes.for_user(session, actor and actor.user_id), table, mapping, choices)
 
 
 def record_import(table: Table, mapping: Mapping, choices: Choices, actor: Actor,
@@ -55,11 +56,12 @@ def record_import(table: Table, mapping: Mapping, choices: Choices, actor: Actor
     recorded the same rows, or when the ledger kept moving.
     """
     for _attempt in range(ATTEMPTS):
-        checked = check(table, mapping, choices)
+        checked = check(table, mapping, choices, actor)
         if not checked.result.complete:
             return checked.result
         try:
             with db.writing(actor) as session:
+                scopes.for_user(session, actor.user_id)
                 if also is not None:
                     also(session, checked.result)
                 record_checked(session, checked)

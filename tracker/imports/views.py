@@ -145,7 +145,7 @@ def _preview_or_import(form: MappingForm, kept, table, chosen: mapping.Mapping):
     try:
         result = (recording.record_import(table, chosen, choices, actor(),
                                           also=recording.kept_with_upload(kept.token, table.headers, chosen))
-                  if importing else recording.check(table, chosen, choices).result)
+                  if importing else recording.check(table, chosen, choices, actor()).result)
     except uploads.AlreadyImported:
         return _already_imported(kept.token)
     except ImportConflict as conflict:

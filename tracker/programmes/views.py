@@ -9,7 +9,7 @@ from tracker.core.models import Gap, Programme
 from tracker.programmes import rules
 from tracker.programmes.forms import HISTORY, EditProgrammeForm, NewProgrammeForm, ProgrammeForm
 from tracker.web import session
-from tracker.web.access import EDITORS, STAFF, allow
+from tracker.web.access import EDITORS, STAFF, allow, require_every_programme
 from tracker.web.history import trail
 from tracker.web.saving import Save
 
@@ -53,6 +53,7 @@ def _entry(form: ProgrammeForm) -> rules.ProgrammeInput:
 @bp.route("/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new():
+    require_every_programme("Creating a programme")
     form = NewProgrammeForm()
     save = Save(form, creates="programme")
     if form.validate_on_submit() and not save.repeated():

@@ -104,6 +104,21 @@ def enable(email: str):
     click.echo(f"User {rules.email_key(email)} enabled.")
 
 
+@users_group.command("scope")
+@click.argument("email")
+@click.option("--programme", "codes", multiple=True, help="A programme's code; repeat it for several.")
+@click.option("--all", "every", is_flag=True, help="Every programme (the default of a new user).")
+@with_appcontext
+def scope(email: str, codes: tuple[str, ...], every: bool):
+    """Limit an editor or viewer to some programmes, or give them every programme again; their
+    sessions end so that it applies at once."""
+    if every == bool(codes):
+        raise click.UsageError("Give --all or one --programme CODE or more.")
+    _apply(lambda session: rules.set_scope(session, _user(session, email),
+                                           rules.programmes_coded(session, None if every else codes)))
+    click.echo(f"User {rules.email_key(email)} now sees {'every programme' if every else ', '.join(codes)}.")
+
+
 @users_group.command("set-role")
 @click.argument("email")
 @click.argument("role", type=ROLES)

@@ -2,7 +2,7 @@
 to users, and narrowing the audit trail."""
 from __future__ import annotations
 
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from tracker.core import audit
@@ -48,7 +48,20 @@ class RoleFields:
     donor = StringField("Donor (donor users only)", validators=[Limit(200)])
 
 
-class InviteForm(RoleFields, Creating, Form):
+class ScopeFields:
+    """Every programme, or only those picked (offered by the view): for an editor or viewer."""
+
+    scope = SelectField("Programmes", choices=options([("all", "Every programme"),
+                                                       ("some", "Only the programmes picked below")]),
+                        default="all")  # a form without it (a script's invitation) leaves every programme
+    programmes = SelectMultipleField("Programmes picked", choices=[], validate_choice=False)
+
+    def picked(self) -> list[str] | None:
+        """The codes picked; None: every programme."""
+        return None if self.scope.data == "all" else list(self.programmes.data or [])
+
+
+class InviteForm(RoleFields, ScopeFields, Creating, Form):
     email = StringField("Email", validators=[InputRequired("Enter the email of the person to invite."), Limit(254)])
 
 
@@ -59,6 +72,10 @@ class UserChangeForm(Form):
 
 
 class RoleForm(RoleFields, UserChangeForm):
+    pass
+
+
+class ScopeForm(ScopeFields, UserChangeForm):
     pass
 
 
@@ -83,6 +100,9 @@ HISTORY = {"user": {
     "active": Column("Active", history.yes_no),
     "must_change_password": Column("Must change password", history.yes_no),
     "scoped": Column("Limited to some programmes", history.yes_no),
+}, "user programme": {
+    "user_id": Column("User", history.number),
+    "programme_id": Column("Programme", history.programme),
 }, "sign-in link": {
     "user_id": Column("User", history.number),
     "purpose": Column("Purpose", history.word),

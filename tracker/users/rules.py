@@ -1,7 +1,7 @@
 """People who sign in: creating and inviting them, their roles, passwords and sessions.
 
 A user's sessions are tied to ``session_epoch``: signing out, changing the password, a new
-role or being disabled raises it, which ends every session of that user on every device.
+role or programme scope, or being disabled raises it, which ends every session of that user on every device.
 An administrator's changes check the user's ``version`` under a row lock (a form opened
 before someone else's change is a conflict), and never leave the tracker without an active
 administrator: the active administrators' rows are locked while that is counted.
@@ -9,6 +9,7 @@ administrator: the active administrators' rows are locked while that is counted.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.core.errors import EditConflict, InvalidInput
-from tracker.core.models import Donor, LinkPurpose, Role, User
+from tracker.core.models import SCOPED_ROLES, Donor, LinkPurpose, Programme, Role, User, UserProgramme
 from tracker.donors import rules as donors
 from tracker.users import links, passwords, throttle
 
@@ -101,11 +102,15 @@ def _added(session: Session, user: User) -> User:
     return user
 
 
-def invite_user(session: Session, email: str, role: str, donor_id: int | None, hours: int) -> tuple[User, str]:
+def invite_user(session: Session, email: str, role: str, donor_id: int | None, hours: int,
+                programme_ids: Collection[int] | None = None) -> tuple[User, str]:
     """A user without a password yet, and the token of the invitation that lets them set one
-    (shown once, never stored: see ``tracker.users.links``)."""
+    (shown once, never stored: see ``tracker.users.links``); ``programme_ids`` limits an editor
+    or viewer to those programmes (None: every programme)."""
     address, role, donor_id = _checked_new(session, email, role, donor_id)
+    wanted = _checked_scope(session, role, address, programme_ids)
     user = _added(session, User(email=address, role=role, donor_id=donor_id, password_hash=NO_PASSWORD))
+    _scope_rows(session, user, wanted)
     return user, links.issue(session, user, LinkPurpose.INVITATION, hours)
 
 
@@ -178,7 +183,66 @@ def set_role(session: Session, user: User, role: str, donor_id: int | None = Non
     else:
         _keep_an_admin(session, user, expected_version, "change this role")
     user.role, user.donor_id = role, donor_id
+    if role not in SCOPED_ROLES:  # admins and donor users are never limited to programmes
+        _scope_rows(session, user, None)
     _changed(session, user)
+
+
+def set_scope(session: Session, user: User, programme_ids: Collection[int] | None,
+              expected_version: int | None = None) -> None:
+    """Limit an editor or viewer to ``programme_ids``, or let them see every programme (None);
+    their sessions end so that it applies at once."""
+    _locked(session, user, expected_version)
+    _scope_rows(session, user, _checked_scope(session, user.role, user.email, programme_ids))
+    _changed(session, user)
+
+
+def _checked_scope(session: Session, role: str, email: str, programme_ids: Collection[int] | None) -> set[int] | None:
+    if programme_ids is None:
+        return None
+    if role not in SCOPED_ROLES:
+        raise InvalidInput("programmes", f"Only editors and viewers can be limited to some programmes: {email} is "
+                                         f"{role}, and sees every programme.")
+    wanted = set(programme_ids)
+    if not wanted:
+        raise InvalidInput("programmes", "Pick at least one programme, or choose every programme.")
+    unknown = wanted - set(session.scalars(select(Programme.id).where(Programme.id.in_(wanted))))
+    if unknown:
+        raise InvalidInput("programmes", f"There is no programme number {min(unknown)}.")
+    return wanted
+
+
+def _scope_rows(session: Session, user: User, wanted: set[int] | None) -> None:
+    """Make ``user``'s programme rows those of ``wanted`` (None: none, every programme); rows
+    of programmes no longer wanted are deleted (the audit trail keeps them)."""
+    held = {row.programme_id: row for row in
+            session.scalars(select(UserProgramme).where(UserProgramme.user_id == user.id))}
+    for programme_id, row in held.items():
+        if programme_id not in (wanted or ()):
+            session.delete(row)
+    session.add_all(UserProgramme(user_id=user.id, programme_id=programme_id)
+                    for programme_id in sorted((wanted or set()) - held.keys()))
+    user.scoped = wanted is not None
+
+
+def programmes_coded(session: Session, codes: Collection[str] | None) -> list[int] | None:
+    """The ids of the programmes ``codes`` names (None stays None: every programme)."""
+    if codes is None:
+        return None
+    found = dict(session.execute(select(Programme.code, Programme.id).where(Programme.code.in_(
+        [code.strip().upper() for code in codes]))).all())
+    unknown = sorted({code.strip().upper() for code in codes} - found.keys())
+    if unknown:
+        raise InvalidInput("programmes", f"No programme has the code {unknown[0]}.")
+    return list(found.values())
+
+
+def scope_of(session: Session, user: User) -> list[Programme] | None:
+    """The programmes ``user`` is limited to, by name; None: every programme."""
+    if not user.scoped:
+        return None
+    return list(session.scalars(select(Programme).join(UserProgramme, UserProgramme.programme_id == Programme.id)
+                                .where(UserProgramme.user_id == user.id).order_by(Programme.name)))
 
 
 def disable(session: Session, user: User, expected_version: int | None = None) -> None:

@@ -20,6 +20,7 @@ from tracker.donors.forms import HISTORY as DONORS
 from tracker.fts.forms import HISTORY as FTS
 from tracker.gaps.forms import HISTORY as GAPS
 from tracker.jobs.views import HISTORY as JOBS
+from tracker.programmes import rules as programmes
 from tracker.programmes.forms import HISTORY as PROGRAMMES
 from tracker.rates.forms import HISTORY as RATES
 from tracker.schedules.forms import HISTORY as SCHEDULES
@@ -31,6 +32,7 @@ from tracker.users.forms import (
     NewPasswordForm,
     PasswordForm,
     RoleForm,
+    ScopeForm,
     SignInForm,
     UserChangeForm,
 )
@@ -184,10 +186,12 @@ def _hours() -> int:
 def invite():
     form = InviteForm()
     save = Save(form, creates="user")
+    _offer_programmes(form)
     if form.validate_on_submit() and not save.repeated():
         with save:
             donor_id = rules.donor_named(session(), form.donor.data, form.role.data)
-            user, token = rules.invite_user(session(), form.email.data, form.role.data, donor_id, _hours())
+            user, token = rules.invite_user(session(), form.email.data, form.role.data, donor_id, _hours(),
+                                            rules.programmes_coded(session(), form.picked()))
             save.created(user)
         if save.done:
             return _link_page(user, token, LinkPurpose.INVITATION)
@@ -223,6 +227,18 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
+def _offer_programmes(form) -> None:
+    form.programmes.choices = programmes.programme_choices(session())
+
+
+def _scope_form(user: User, **kwargs) -> ScopeForm:
+    picked = rules.scope_of(session(), user)
+    form = ScopeForm(data={"scope": "all" if picked is None else "some",
+                           "programmes": [p.code for p in picked or ()], "version": user.version}, **kwargs)
+    _offer_programmes(form)
+    return form
+
+
 def _role_form(user: User, **kwargs) -> RoleForm:
     return RoleForm(data={"role": user.role, "donor": user.donor.name if user.donor else "",
                           "version": user.version}, **kwargs)
@@ -232,8 +248,9 @@ def _user_page(user: User, form, save: Save | None = None):
     """The user's page: its role form, its access and reset buttons, and its history; ``form``
     is the one just posted (its errors shown), or the role form."""
     role_form = form if isinstance(form, RoleForm) else _role_form(user, formdata=None)
+    scope_form = form if isinstance(form, ScopeForm) else _scope_form(user, formdata=None)
     change = UserChangeForm(formdata=None, data={"version": user.version})
-    context = dict(user=user, role_form=role_form, change=change, donors=_donor_names(),
+    context = dict(user=user, role_form=role_form, scope_form=scope_form, change=change, donors=_donor_names(),
                    history=trail(session(), audit.history(session(), "user", user.id), USERS))
     if save is None:
         return render_form("users/admin_user.html", form, **context)
@@ -277,6 +294,25 @@ def user_role(user_id: int):
 
     return _user_changed(found, form, change,
                          lambda _: _back_to(found, f"{found.email} is now {found.role}; their sessions have ended."))
+
+
+@admin.post("/users/<id:user_id>/programmes")
+@allow(ADMINS)
+def user_scope(user_id: int):
+    """Every programme, or only some, for an editor or viewer; the user's sessions end so that
+    it applies at once."""
+    found = _user_or_404(user_id)
+    form = ScopeForm()
+    _offer_programmes(form)
+
+    def change(version: int) -> None:
+        rules.set_scope(session(), found, rules.programmes_coded(session(), form.picked()), version)
+
+    def done(_) -> object:
+        said = "every programme" if not found.scoped else "only the programmes picked"
+        return _back_to(found, f"{found.email} now sees {said}; their sessions have ended.")
+
+    return _user_changed(found, form, change, done)
 
 
 @admin.post("/users/<id:user_id>/access")

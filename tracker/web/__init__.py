@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tracker.core import db
 from tracker.core.audit import Actor
+from tracker.web.access import limit_to_programmes
 
 csrf = CSRFProtect()
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -20,9 +21,10 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 def session() -> Session:
     """The request's session. Requests that may write (POST …) begin write transactions,
-    which on SQLite take the write lock at BEGIN (see ``tracker.core.db``)."""
+    which on SQLite take the write lock at BEGIN (see ``tracker.core.db``). A user limited to
+    some programmes sees only theirs through it (``tracker.web.access.limit_to_programmes``)."""
     if "db" not in g:
-        g.db = db.new_session(write=request.method not in SAFE_METHODS, actor=actor())
+        g.db = limit_to_programmes(db.new_session(write=request.method not in SAFE_METHODS, actor=actor()))
     return g.db
 
 
@@ -33,7 +35,7 @@ def reading() -> Session:
     if request.method in SAFE_METHODS:
         return session()
     if "read_db" not in g:
-        g.read_db = db.new_session(actor=actor())
+        g.read_db = limit_to_programmes(db.new_session(actor=actor()))
     return g.read_db
 
 

@@ -4,6 +4,12 @@ refused for everybody (fail closed), so a new route cannot be left open by accid
 Staff roles nest (admin ⊃ editor ⊃ viewer). A donor user sees the gaps' public figures and
 only its own donor's records; views that show donor records narrow them with
 :func:`donor_scope`, and answer 404 for another donor's objects.
+
+An editor or viewer may be limited to some programmes (:func:`programme_scope`). That limit is
+not left to each view: :func:`limit_to_programmes` makes every ORM query of the request's
+session see only those programmes' gaps and what hangs from them (``tracker.core.scopes``),
+in pages, JSON and workbooks alike; an object of another programme is simply not found, so
+its page answers 404.
 """
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ from collections.abc import Callable
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
-from tracker.core.models import Role
+from tracker.core import scopes
+from tracker.core.models import SCOPED_ROLES, Role
 
 PUBLIC = frozenset({"public"})
 ADMINS = frozenset({Role.ADMIN})
@@ -64,6 +72,12 @@ def can_edit() -> bool:
     return current_user.is_authenticated and current_user.role in EDITORS
 
 
+def can_edit_every_programme() -> bool:
+    """An editor not limited to some programmes: what concerns every programme (a new programme,
+    merging donors, whose contributions may be anywhere) is theirs."""
+    return can_edit() and programme_scope() is None
+
+
 def donor_scope() -> int | None:
     """The donor a donor user is limited to; None for staff (who see everything)."""
     return current_user.donor_id if is_donor() else None
@@ -76,3 +90,24 @@ def require_own_donor(donor_id: int) -> None:
         current_app.logger.warning("Refused %s to donor user %s: another donor's record", request.path,
                                    current_user.email)
         abort(404)
+
+
+def programme_scope() -> frozenset[int] | None:
+    """The ids of the programmes the signed-in editor or viewer is limited to; None: every
+    programme (admins, donor users, unscoped staff, nobody signed in)."""
+    if not current_user.is_authenticated or current_user.role not in SCOPED_ROLES:
+        return None
+    return current_user.programmes
+
+
+def limit_to_programmes(session: Session) -> Session:
+    """Make ``session`` (a request's) see only the signed-in user's programmes, if limited."""
+    return scopes.limit(session, programme_scope)
+
+
+def require_every_programme(what: str) -> None:
+    """403 for a user limited to some programmes: ``what`` concerns every programme."""
+    if programme_scope() is not None:
+        current_app.logger.warning("Refused %s to %s: %s needs every programme", request.path,
+                                   current_user.email, what)
+        abort(403, description=f"{what} is for users who see every programme.")

@@ -54,4 +54,5 @@ def init_app(app: Flask) -> None:
                            "bar_width": bar_width, "counted": counted}.items():
         app.add_template_filter(function, name)
     app.jinja_env.globals.update(money=money, country_name=country_name, can_edit=access.can_edit,
+                                 can_edit_every_programme=access.can_edit_every_programme,
                                  is_donor=access.is_donor, url_with=url_with)

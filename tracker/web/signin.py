@@ -10,8 +10,9 @@ from datetime import timedelta
 from flask import Flask, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask import session as cookie
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.orm import object_session
 
-from tracker.core import db
+from tracker.core import db, scopes
 from tracker.core.models import User
 from tracker.web import access
 from tracker.web.params import whole_number
@@ -33,6 +34,8 @@ class SignedIn:
     donor_id: int | None
     epoch: int
     must_change_password: bool = False
+    #: The programmes an editor or viewer is limited to; None: every programme.
+    programmes: frozenset[int] | None = None
 
     is_authenticated = True
     is_active = True
@@ -43,7 +46,8 @@ class SignedIn:
 
     @classmethod
     def of(cls, user: User) -> SignedIn:
-        return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch, user.must_change_password)
+        return cls(user.id, user.email, user.role, user.donor_id, user.session_epoch, user.must_change_password,
+                   scopes.of_user(object_session(user), user))
 
 
 @login_manager.user_loader
