@@ -89,6 +89,7 @@ def test_the_dashboard_and_the_api_show_one_programme(client, programmes):
     page = client.get("/?programme=kh-sp").get_data(as_text=True)
     assert "Funding gaps of KH-SP" in page and "KH-SP-2" in page and "MW-LA" not in page
     assert "US$ 1,500.00" in page and 'href="/">Show every gap' in page
+    assert 'href="/reports/status.xlsx?programme=KH-SP"' in page
     assert [g["code"] for g in client.get("/api/v1/gaps?programme=ASEAN-MW").get_json()] == ["MW-KH", "MW-LA"]
     assert client.get("/?programme=NOPE").status_code == 400
     refused = client.get("/api/v1/gaps?programme=NOPE")
