@@ -53,6 +53,7 @@ def register_pages(app: Flask) -> None:
     from tracker.contributions import views as contributions
     from tracker.donors import views as donors
     from tracker.exports import views as exports
+    from tracker.fts import views as fts
     from tracker.gaps import views as gaps
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
@@ -64,14 +65,15 @@ def register_pages(app: Flask) -> None:
 
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, programmes.overview, contributions.bp, schedules.bp,
-                      schedules.reminders, donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp,
-                      api.bp):
+                      schedules.reminders, donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, fts.bp,
+                      rates.bp, api.bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
     """Each domain's commands. Like the pages, imported when an app is built rather than when
     ``tracker`` is: importing ``tracker.core`` or ``tracker.cli`` must not load every domain."""
+    from tracker.fts.commands import import_fts
     from tracker.gaps.commands import gaps
     from tracker.imports.commands import import_contributions
     from tracker.jobs.commands import scheduler
@@ -81,7 +83,7 @@ def register_commands(app: Flask) -> None:
     from tracker.users.commands import users_group
 
     for command in (init_db, gaps, demo_data, add_rate, rates_group, users_group, backup, restore, scheduler,
-                    import_contributions):
+                    import_contributions, import_fts):
         app.cli.add_command(command)
 
 

@@ -42,12 +42,16 @@ def test_ticks_missed_while_the_machine_slept_run_once_not_once_each():
     try:
         asleep_since = ticks.tick_of(utcnow(), 60) - timedelta(minutes=10)  # eleven ticks missed
         scheduler.modify_job("recompute", next_run_time=asleep_since)
+        resumed = utcnow()
         scheduler.resume()
         deadline = time.monotonic() + 5
         while not runner.runs and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.5)
-        assert runner.runs == [("recompute", 60)]
+        # One run for the eleven missed ticks; on a loaded machine a minute may also turn while
+        # we watch, and that new tick may run on its own.
+        new_ticks = (ticks.tick_of(utcnow(), 60) - ticks.tick_of(resumed, 60)) // timedelta(minutes=1)
+        assert set(runner.runs) == {("recompute", 60)} and len(runner.runs) <= 1 + new_ticks
         assert scheduler.get_job("recompute").next_run_time > utcnow()
     finally:
         scheduler.shutdown()

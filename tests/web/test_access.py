@@ -84,6 +84,8 @@ EXPECTED = {
     "imports.done": dict(EDITORS, editor=404, admin=404),
     "imports.progress": dict(EDITORS, editor=404, admin=404),
     "imports.skipped": dict(EDITORS, editor=404, admin=404),
+    "fts.plans_page": dict(EDITORS, editor=404, admin=404),
+    "fts.done": dict(EDITORS, editor=404, admin=404),
     "admin.audit_trail": ADMINS,
     "admin.users": ADMINS,
     "admin.invite": ADMINS,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import FormClient
+from tests.fts import exports as fts_exports
 from tests.imports import files
 from tests.rates import samples
 from tests.web.test_contributions import GOOD
@@ -201,6 +202,12 @@ def import_spreadsheet(browser, session, world):
     return browser.client.get(imported.headers["Location"]), "contribution(s) imported"
 
 
+def import_fts_flows(browser, session, world):
+    url = upload(browser, fts_exports.csv_file(), "fts.csv")
+    return (browser.post(url, {"plan_0": "KHM-SME", "confirm": "1"}, follow_redirects=True),
+            "fts.csv imported: 6 flow(s) added, 0 updated.")
+
+
 def _someone(session) -> int:
     someone = factories.add_user(session, "someone@example.org", "viewer")
     session.commit()
@@ -268,7 +275,7 @@ ACTIONS = {
     "donors.new_contact": add_contact, "donors.edit_contact": edit_contact,
     "schedules.generate": generate_schedule, "schedules.typed": type_schedule, "schedules.write_off": write_off,
     "outbox.mark_sent": mark_reminder_sent, "jobs.run_now": run_job_now,
-    "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet,
+    "imports.upload": upload_spreadsheet, "imports.columns": import_spreadsheet, "fts.plans_page": import_fts_flows,
     "admin.invite": invite_user, "admin.user_role": change_role, "admin.user_access": disable_user,
     "admin.user_reset": reset_password, "auth.link": accept_link,
     "rates.add": add_rate, "rates.import_table": import_rates, "rates.correct": correct_rate,

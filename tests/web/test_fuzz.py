@@ -38,6 +38,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from tests import factories
 from tests.conftest import FormClient, hidden_fields, sign_in
+from tests.fts import exports as fts_exports
 from tests.imports import files
 from tests.pages import form_posting_to
 from tests.web.test_imports import submit, upload
@@ -143,6 +144,8 @@ ROUTES: dict[str, Route] = {
     "imports.done": Route(records={"token": "imported"}),
     "imports.skipped": Route(records={"token": "imported"}),
     "imports.progress": Route(records={"token": "imported"}),
+    "fts.plans_page": Route(records={"token": "fts_upload"}, valid={"plan_0": "KHM-SME"}),
+    "fts.done": Route(records={"token": "fts_upload"}),
     "auth.login": Route(NOBODY, valid={"email": "editor@example.org", "password": factories.PASSWORD}),
     "auth.logout": Route(shown="dashboard.index"),
     "auth.password": Route(),
@@ -222,7 +225,8 @@ def world(app, session, client) -> dict[str, str]:
     imported = upload(forms, files.workbook(files.WITH_ERRORS))
     assert submit(forms, imported, "confirm", skip_invalid="y").status_code == 302
     return {**{name: str(value) for name, value in made.items()}, "job": "recompute", "stylesheet": "style.css",
-            "upload": upload(forms, CSV, "pledges.csv").rsplit("/", 1)[1], "imported": imported.rsplit("/", 1)[1]}
+            "upload": upload(forms, CSV, "pledges.csv").rsplit("/", 1)[1], "imported": imported.rsplit("/", 1)[1],
+            "fts_upload": upload(forms, fts_exports.csv_file(), "fts.csv").rsplit("/", 1)[1]}
 
 
 @pytest.fixture

@@ -61,6 +61,9 @@ class ContributionInput:
     note: str = ""  # internal to staff
     donor_note: str = ""  # shown to the donor
     duplicate_confirmed: bool = False  # the person has seen the likely duplicate and records it anyway
+    #: A US$ value the source froze itself (FTS's ``amountUSD``), kept as it is rather than
+    #: amount ÷ rate: the rate a source publishes is rounded, and its totals are the sum of its values.
+    usd_cents: int | None = None
 
 
 def today() -> date:
@@ -113,7 +116,13 @@ def _priced(entry: ContributionInput, rate_of: RateOf) -> tuple[int, Decimal, da
     except money.MoneyError as error:
         raise InvalidInput("amount", str(error)) from None
     rate = rate_of(code, entry.rate, rate_date)
-    return minor, rate, rate_date, priced_usd("amount", entry.amount, rate)
+    cents = priced_usd("amount", entry.amount, rate)
+    if entry.usd_cents is not None:
+        if not 0 < entry.usd_cents <= money.MAX_USD_CENTS:
+            raise InvalidInput("amount", f"A US$ value must be more than zero and at most "
+                                         f"US$ {money.usd(money.MAX_USD_CENTS):,.0f}.")
+        cents = entry.usd_cents
+    return minor, rate, rate_date, cents
 
 
 def _check_not_duplicate(session: Session, gap: Gap, entry: ContributionInput, minor: int) -> None:
@@ -221,6 +230,8 @@ def edit_contribution(
         raise InvalidInput("status", "The payments received reach this amount, so the contribution is paid: "
                                      "choose Paid, or correct the payments first.")
     money_changed = (minor, entry.currency.upper()) != (contribution.amount_minor, contribution.currency)
+    if entry.usd_cents is None and not money_changed and rate == contribution.rate:
+        cents = contribution.usd_cents  # a value the source froze (``usd_cents``) stays while its money does
     status_changed = entry.status != contribution.status
     if money_changed or status_changed or rate != contribution.rate or entry.donor is not contribution.donor:
         check_gap_open(contribution.gap)  # a note or a reference may still be corrected

@@ -28,6 +28,7 @@ from tracker.core.models import (
     Donor,
     DonorContact,
     ExchangeRate,
+    FtsPlan,
     Gap,
     Instalment,
     JobRequest,
@@ -48,7 +49,7 @@ AUDITED: dict[type, str] = {
     Gap: "gap", Donor: "donor", Contribution: "contribution", Payment: "payment", Instalment: "instalment",
     WriteOff: "write-off", ExchangeRate: "exchange rate", User: "user", PaymentSchedule: "payment schedule",
     Reminder: "reminder", JobRequest: "run-now request", DonorContact: "donor contact", SignInLink: "sign-in link",
-    Programme: "programme",
+    Programme: "programme", FtsPlan: "FTS plan mapping",
 }
 #: Plan rows that a rebuild replaces: an instalment that has received nothing is deleted and a
 #: new one takes its number; the trail keeps what it was. Money records are never deleted.

@@ -839,3 +839,29 @@ class ImportedRow(Base):
     row_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), index=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FtsPlan(Base):
+    """Which funding gap the flows of an OCHA FTS plan (its code, e.g. ``HAFG20``) are recorded
+    on: the mapping an FTS import last used, offered again to the next export of the same plan."""
+
+    __tablename__ = "fts_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_code: Mapped[str] = mapped_column(String(40), unique=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gap.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class FtsFlow(Base):
+    """An FTS flow already imported, by FTS's own flow id, and the contribution it became: a later
+    export of the same flow updates that contribution instead of adding another. Bookkeeping like
+    ``ImportedRow``: what the flow changes is the contribution's, in the audit trail."""
+
+    __tablename__ = "fts_flow"
+
+    flow_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), unique=True)
+    plan_code: Mapped[str] = mapped_column(String(40), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -90,10 +90,16 @@ def _entry(form: GapForm) -> rules.GapInput:
     )
 
 
+def _from_programme(code: str) -> dict:
+    """A new gap opened from a programme's page starts in that programme and its first country."""
+    programme = get_programme(session(), code) if code else None
+    return {"programme": programme.code, "country": programme.country_codes[0]} if programme else {}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new():
-    form = NewGapForm(programme=request.args.get("programme", "").upper())
+    form = NewGapForm(**_from_programme(request.args.get("programme", "")))
     save = Save(form, creates="gap")
     if form.validate_on_submit() and not save.repeated():
         with save:

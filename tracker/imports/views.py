@@ -4,6 +4,9 @@ The upload is kept in the database under a random token (``tracker.imports.uploa
 that any web worker can serve the next step. Nothing is written to the ledger until the user
 presses Import; then every row is recorded, or none is (``tracker.imports.recording``).
 
+An OCHA FTS flow export is recognised by its headers and goes to the FTS import's pages
+(``tracker.fts.views``), which map its plans to gaps instead of columns to targets.
+
 The columns page reads through ``reading()``, never the request's write session: a preview
 only reads, and so never holds SQLite's write lock. An import of more than ``IMPORT_JOB_ROWS``
 rows is queued for the scheduler (``tracker.imports.queue``) and the browser lands on its
@@ -18,8 +21,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from tracker.core.errors import InvalidInput
 from tracker.core.models import Gap, GapStatus, ImportJobState, utcnow
+from tracker.fts.flows import is_fts_layout
+from tracker.fts.report import is_fts_result
 from tracker.imports import mapping, queue, recording, uploads
-from tracker.imports.files import UnreadableFile, read_upload
+from tracker.imports.files import Table, UnreadableFile, read_upload
 from tracker.imports.forms import MappingForm, UploadForm
 from tracker.imports.report import write_skipped_report, write_template
 from tracker.imports.run import Choices, ImportConflict
@@ -36,17 +41,18 @@ def _read(filename: str, content: bytes):
     return read_upload(filename, content, current_app.config)
 
 
-def _upload_or_404(token: str):
+def upload_or_404(token: str):
+    """The upload kept under ``token``; a 404 once it has expired (the FTS import's pages too)."""
     found = uploads.find_upload(reading(), token)
     if found is None:
         abort(404, description="This upload has expired or does not exist. Upload the file again.")
     return found
 
 
-def _check_readable(filename: str, content: bytes) -> None:
+def _check_readable(filename: str, content: bytes) -> Table:
     """A file the import cannot read is refused beside the file field, before anything is kept."""
     try:
-        _read(filename, content)
+        return _read(filename, content)
     except UnreadableFile as error:
         raise InvalidInput("spreadsheet", str(error)) from None
 
@@ -60,8 +66,12 @@ def upload():
         file = form.spreadsheet.data
         content = file.read()
         with save:
-            _check_readable(file.filename, content)
+            table = _check_readable(file.filename, content)
             kept = uploads.store_upload(session(), file.filename, content, current_app.config["IMPORT_KEEP_HOURS"])
+        if save.done and is_fts_layout(table.headers):
+            flash(f"{file.filename} is an OCHA FTS flow export: choose the funding gap of each plan, then preview.",
+                  "success")
+            return redirect(url_for("fts.plans_page", token=kept.token))
         if save.done:
             flash(f"{file.filename} uploaded: choose which column holds what, then preview.", "success")
             return redirect(url_for("imports.columns", token=kept.token))
@@ -84,12 +94,13 @@ def template():
     return send_workbook(write_template, "contributions-import-template.xlsx")
 
 
-def _gap_choices():
+def gap_choices():
+    """The open gaps as (code, "code — title") choices, for a file's rows here and an FTS file's plans."""
     return list(reading().execute(
         select(Gap.code, Gap.code + " — " + Gap.title).where(Gap.status == GapStatus.OPEN.value).order_by(Gap.code)))
 
 
-def _stored_table(kept):
+def stored_table(kept):
     """The table of a kept upload; a file the current limits refuse is a 400, never a 500."""
     try:
         return _read(kept.filename, kept.content)
@@ -106,9 +117,9 @@ def _page(form: MappingForm, kept, table, status: int | None = None, result=None
 @allow(EDITORS)
 def columns(token: str):
     """Choose the columns; Preview runs the import and rolls it back, Import keeps it."""
-    kept = _upload_or_404(token)
-    table = _stored_table(kept)
-    form = MappingForm(table.headers, _gap_choices())
+    kept = upload_or_404(token)
+    table = stored_table(kept)
+    form = MappingForm(table.headers, gap_choices())
     if not form.is_submitted():
         form.fill(mapping.remembered(reading(), table.headers))
         return _page(form, kept, table)
@@ -165,7 +176,7 @@ def _already_imported(token: str):
 @allow(EDITORS)
 def progress(token: str):
     """An import recorded by the scheduler: queued, running, refused or failed; once done, its result."""
-    kept = _upload_or_404(token)
+    kept = upload_or_404(token)
     job = queue.latest_job(session(), token)
     if job is None:
         return redirect(url_for("imports.columns", token=token))
@@ -180,8 +191,10 @@ def progress(token: str):
 @bp.get("/<token>/done")
 @allow(EDITORS)
 def done(token: str):
-    kept = _upload_or_404(token)
+    kept = upload_or_404(token)
     outcome = uploads.result_of(kept)
+    if outcome is not None and is_fts_result(outcome):
+        return redirect(url_for("fts.done", token=token))
     if outcome is None:
         waiting = queue.latest_job(session(), token) is not None
         return redirect(url_for("imports.progress" if waiting else "imports.columns", token=token))
@@ -191,10 +204,12 @@ def done(token: str):
 @bp.get("/<token>/skipped.xlsx")
 @allow(EDITORS)
 def skipped(token: str):
-    kept = _upload_or_404(token)
+    kept = upload_or_404(token)
     outcome = uploads.result_of(kept)
     if outcome is None:
         abort(404, description="This file has not been imported yet.")
-    table = _stored_table(kept)
+    if is_fts_result(outcome):  # its outcomes are on its result page
+        return redirect(url_for("fts.done", token=token))
+    table = stored_table(kept)
     return send_workbook(lambda handle: write_skipped_report(handle, table, outcome, kept.filename),
                          "skipped-rows.xlsx")

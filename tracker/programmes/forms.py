@@ -76,7 +76,7 @@ HISTORY = {"programme": {
     "code": Column(label(ProgrammeForm.code)),
     "name": Column(label(ProgrammeForm.name)),
     "organisation": Column(label(ProgrammeForm.organisation)),
-    "countries": Column(label(ProgrammeForm.countries)),
+    "countries": Column(label(ProgrammeForm.countries), history.countries),
     "contact": Column(label(ProgrammeForm.contact)),
     "description": Column(label(ProgrammeForm.description)),
     "published": Column(label(ProgrammeForm.published), history.yes_no),

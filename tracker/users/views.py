@@ -17,6 +17,7 @@ from tracker.core.mail import SmtpServer
 from tracker.core.models import LinkPurpose, User
 from tracker.donors import rules as donors
 from tracker.donors.forms import HISTORY as DONORS
+from tracker.fts.forms import HISTORY as FTS
 from tracker.gaps.forms import HISTORY as GAPS
 from tracker.jobs.views import HISTORY as JOBS
 from tracker.programmes.forms import HISTORY as PROGRAMMES
@@ -47,7 +48,7 @@ admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templ
 #: How long a sign-in waits for the slots other checks of its pair hold before answering 429.
 BUSY_PATIENCE_SECONDS = 30
 #: How every audited record's history reads, each domain's table beside its forms.
-EVERY_RECORD = {**GAPS, **PROGRAMMES, **DONORS, **CONTRIBUTIONS, **RATES, **SCHEDULES, **USERS, **JOBS}
+EVERY_RECORD = {**GAPS, **PROGRAMMES, **DONORS, **CONTRIBUTIONS, **RATES, **SCHEDULES, **USERS, **JOBS, **FTS}
 
 
 def _safe_next(target: str | None) -> str:

@@ -120,6 +120,11 @@ def country(value, _side: Side) -> str:
     return country_name(value)
 
 
+def countries(value, _side: Side) -> str:
+    """A programme's countries ("KH LA") by name."""
+    return ", ".join(country_name(code) for code in str(value).split())
+
+
 def donor(value, side: Side) -> str:
     name = side.known.donors.get(value)
     if name is None:
