@@ -174,6 +174,15 @@ class Notes:
 
 
 @dataclass(frozen=True)
+class ProgrammeGaps:
+    """One programme's gaps, for its own sheet of a workbook that shows several programmes."""
+
+    code: str
+    name: str
+    gaps: Sequence[GapRow]
+
+
+@dataclass(frozen=True)
 class StatusReport:
     """Everything the donor status workbook shows. The listings may be iterators: they are
     written as they are read, so a million contributions never sit in memory."""
@@ -186,6 +195,7 @@ class StatusReport:
     schedule: Iterable[InstalmentRow] = ()
     months: Sequence[MonthDue] = ()  # overdue first, then each of the next 12 months
     history: Iterable[HistoryRow] = ()
+    programmes: Sequence[ProgrammeGaps] = ()  # a sheet each, when the gaps belong to several
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""The donor status workbook: Summary, Contributions, Payments, Donors, Schedule, History, Notes."""
+"""The donor status workbook: Summary, a sheet per programme when it shows several, Contributions,
+Payments, Donors, Schedule, History, Notes."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import IO
 
 from reports.history import write_history
@@ -12,6 +14,12 @@ from reports.tables import write_table
 from reports.workbook import new_workbook, write_notes
 
 
+def programme_sheet(code: str) -> str:
+    """A programme's sheet: named apart from the others whatever its code (a code is at most
+    20 characters, a sheet's name 31)."""
+    return f"Programme {code}"
+
+
 def write_status_workbook(target: str | IO[bytes], report: StatusReport) -> None:
     """Write the workbook to ``target`` (a path or a binary file), streaming the listings.
 
@@ -20,6 +28,9 @@ def write_status_workbook(target: str | IO[bytes], report: StatusReport) -> None
     notes = report.notes
     workbook = new_workbook(notes)
     write_gaps(workbook, report.gaps, notes)
+    for programme in report.programmes:
+        write_gaps(workbook, programme.gaps, replace(notes, programme=f"{programme.code} — {programme.name}"),
+                   title=programme_sheet(programme.code))
     for table, rows, totals in (
         (CONTRIBUTIONS, report.contributions, False),
         (PAYMENTS, report.payments, False),

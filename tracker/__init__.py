@@ -64,8 +64,9 @@ def register_pages(app: Flask) -> None:
     from tracker.web import api
 
     web.init_app(app)
-    for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, contributions.bp, schedules.bp, schedules.reminders,
-                      donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, fts.bp, rates.bp, api.bp):
+    for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, programmes.overview, contributions.bp, schedules.bp,
+                      schedules.reminders, donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, fts.bp,
+                      rates.bp, api.bp):
         app.register_blueprint(blueprint)
 
 

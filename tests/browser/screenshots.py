@@ -28,6 +28,7 @@ PAGES = {
     "contributions": "/contributions",
     "schedule": "/contributions/1/schedule",
     "donors": "/donors",
+    "portfolio": "/portfolio",
 }
 
 

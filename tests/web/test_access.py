@@ -39,6 +39,7 @@ EXPECTED = {
     "gaps.new": EDITORS,
     "gaps.edit": EDITORS,
     "programmes.index": STAFF,
+    "portfolio.index": STAFF,
     "programmes.show": STAFF,
     "programmes.new": EDITORS,
     "programmes.edit": EDITORS,

@@ -104,6 +104,7 @@ ROUTES: dict[str, Route] = {
     "gaps.show": Route(),
     "gaps.edit": Route(),
     "programmes.index": Route(),
+    "portfolio.index": Route(),
     "programmes.show": Route(),
     "programmes.new": Route(valid={"code": "FZ-PROG", "name": "Fuzzed programme", "countries": "KH"}),
     "programmes.edit": Route(),

@@ -1,7 +1,7 @@
 """What a list or a report of contributions is narrowed to: one set of filters for the pages'
 tables and the workbooks, so a download link carries exactly what the page shows.
 
-A filter left empty selects everything. Gap and donor are the scope (a gap's page, a donor's
+A filter left empty selects everything. Programme, gap and donor are the scope (a gap's page, a donor's
 page, a report's every sheet); the others narrow the listed contributions only. Dates select by
 decision date (a pledge without one is left out of any date range). A contribution is overdue
 as :func:`tracker.schedules.instalments.refresh_overdue` defines it (``overdue_since`` set).
@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import Select, select
 
-from tracker.core.models import Contribution, ContributionStatus, Gap
+from tracker.core.models import Contribution, ContributionStatus, Gap, Programme
 
 CANCELLED = ContributionStatus.CANCELLED.value
 
@@ -21,6 +21,8 @@ CANCELLED = ContributionStatus.CANCELLED.value
 @dataclass(frozen=True)
 class ContributionFilters:
     gap_code: str | None = None
+    #: The workbooks' filter only (the pages' tables do not offer it): the gaps of one programme.
+    programme_code: str | None = None
     donor_id: int | None = None
     status: str | None = None
     currency: str | None = None
@@ -35,7 +37,11 @@ class ContributionFilters:
         return replace(self, gap_code=gap_code or self.gap_code, donor_id=donor_id or self.donor_id)
 
     def gap_and_donor(self, query: Select) -> Select:
-        """``query`` (over contributions) narrowed to the gap and donor selected (the scope)."""
+        """``query`` (over contributions) narrowed to the programme, gap and donor selected (the scope)."""
+        if self.programme_code is not None:
+            in_programme = select(Gap.id).join(Programme, Programme.id == Gap.programme_id).where(
+                Programme.code == self.programme_code)
+            query = query.where(Contribution.gap_id.in_(in_programme))
         if self.gap_code is not None:
             gap_id = select(Gap.id).where(Gap.code == self.gap_code).scalar_subquery()
             query = query.where(Contribution.gap_id == gap_id)
@@ -67,7 +73,8 @@ class ContributionFilters:
 
     def query_args(self) -> dict[str, str]:
         """The filters as the query string of the filter form, for links that keep them."""
-        args = {"gap": self.gap_code, "donor": self.donor_id, "status": self.status, "currency": self.currency,
+        args = {"programme": self.programme_code, "gap": self.gap_code, "donor": self.donor_id,
+                "status": self.status, "currency": self.currency,
                 "date_from": self.date_from and self.date_from.isoformat(),
                 "date_to": self.date_to and self.date_to.isoformat(),
                 "overdue": "y" if self.overdue else None, "cancelled": "hide" if self.hide_cancelled else None}

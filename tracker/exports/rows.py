@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, select
@@ -23,6 +24,7 @@ from reports.rows import (
     MonthDue,
     Notes,
     PaymentRow,
+    ProgrammeGaps,
     StatusReport,
 )
 from tracker.contributions.filters import ContributionFilters, between
@@ -256,6 +258,21 @@ def gap_rows(session: Session, codes: Sequence[str] | None = None) -> list[GapRo
     return [gap_row(f, gaps[f.gap_id]) for f in figures]
 
 
+def by_programme(session: Session, gaps: Sequence[GapRow]) -> list[ProgrammeGaps]:
+    """The gaps shown, programme by programme (by code), when they belong to more than one:
+    each programme's sheet. One programme: none, the Summary is its sheet."""
+    programme_of = dict(session.execute(
+        select(Gap.code, Programme.code).join(Gap.programme).where(Gap.code.in_([g.code for g in gaps]))).all())
+    if len(set(programme_of.values())) < 2:
+        return []
+    names = dict(session.execute(select(Programme.code, Programme.name)
+                                 .where(Programme.code.in_(set(programme_of.values())))).all())
+    grouped: dict[str, list[GapRow]] = defaultdict(list)
+    for gap in gaps:
+        grouped[programme_of[gap.code]].append(gap)
+    return [ProgrammeGaps(code, names[code], grouped[code]) for code in sorted(grouped)]
+
+
 def donor_row(figures: DonorFigures) -> DonorRow:
     return DonorRow(
         name=figures.name, type=figures.type, country=country_name(figures.country),
@@ -275,8 +292,13 @@ def gaps_funded_by(session: Session, donor_id: int) -> list[str]:
 
 
 def _gap_scope(session: Session, filters: ContributionFilters) -> list[str] | None:
-    """The gaps a report's Summary shows: the one filtered, or those the donor funds, or all."""
+    """The gaps a report's Summary shows: the one filtered (within the programme filtered), or
+    the programme's, or those the donor funds among them, or all."""
     codes = None if filters.gap_code is None else [filters.gap_code]
+    if filters.programme_code is not None:
+        of_programme = list(session.scalars(select(Gap.code).join(Gap.programme)
+                                            .where(Programme.code == filters.programme_code).order_by(Gap.code)))
+        codes = of_programme if codes is None else [c for c in codes if c in of_programme]
     if filters.donor_id is not None:
         funded = gaps_funded_by(session, filters.donor_id)
         codes = funded if codes is None else [c for c in codes if c in funded]
@@ -286,6 +308,9 @@ def _gap_scope(session: Session, filters: ContributionFilters) -> list[str] | No
 def described(session: Session, filters: ContributionFilters) -> list[tuple[str, str]]:
     """The filters in words, for the Notes sheet."""
     shown = []
+    if filters.programme_code is not None:
+        name = session.scalar(select(Programme.name).where(Programme.code == filters.programme_code))
+        shown.append(("Programme", f"{filters.programme_code} — {name}"))
     if filters.gap_code is not None:
         title = session.scalar(select(Gap.title).where(Gap.code == filters.gap_code))
         shown.append(("Funding gap", f"{filters.gap_code} — {title}"))
@@ -328,12 +353,16 @@ def status_report(session: Session, filters: ContributionFilters, source: str, p
     """Everything the status workbook shows; the listings stream while it is written."""
     donor_ids = None if filters.donor_id is None else [filters.donor_id]
     gap_codes = None if filters.gap_code is None else [filters.gap_code]
+    if filters.programme_code is not None:
+        gap_codes = _gap_scope(session, replace(filters, donor_id=None))
     shown = _gap_scope(session, filters)
     described_as = notes(session, "Funding gap status", filters, source, paper)
     today = described_as.as_of.date()
+    gaps = gap_rows(session, shown)
     return StatusReport(
         notes=described_as,
-        gaps=gap_rows(session, shown),
+        gaps=gaps,
+        programmes=by_programme(session, gaps),
         contributions=contribution_rows(session, filters),
         payments=payment_rows(session, filters),
         donors=[donor_row(f) for f in donor_figures(session, donor_ids, gap_codes)],

@@ -7,12 +7,12 @@ from reports.contributions import write_contributions_workbook
 from reports.statement import write_donor_statement
 from reports.status import write_status_workbook
 from tracker.contributions.filters import ContributionFilters
-from tracker.contributions.forms import ContributionFiltersForm
 from tracker.contributions.rules import today
 from tracker.core.figures import DEFINITIONS
 from tracker.donors import rules as donors
 from tracker.donors.views import donor_or_404
 from tracker.exports import rows, statement
+from tracker.exports.forms import ReportFiltersForm
 from tracker.web import session
 from tracker.web.access import SIGNED_IN, STAFF, allow, require_own_donor
 from tracker.web.downloads import send_workbook
@@ -31,13 +31,13 @@ def _paper() -> str:
 
 
 def _file_name(kind: str, filters: ContributionFilters) -> str:
-    scope = f"-{filters.gap_code}" if filters.gap_code else ""
+    scope = "".join(f"-{code}" for code in (filters.programme_code, filters.gap_code) if code)
     return f"{kind}{scope}-{today().isoformat()}.xlsx"
 
 
 def _filters_or_form():
     """The filters asked for, or the filter page with the messages (400)."""
-    form = ContributionFiltersForm()
+    form = ReportFiltersForm()
     if not form.validate():
         return None, render_form("exports/reports.html", form)
     return form.filters(), None
@@ -46,7 +46,7 @@ def _filters_or_form():
 @bp.get("/reports")
 @allow(STAFF)
 def index():
-    return render_form("exports/reports.html", ContributionFiltersForm(), 200)
+    return render_form("exports/reports.html", ReportFiltersForm(), 200)
 
 
 @bp.get("/reports/status.xlsx")

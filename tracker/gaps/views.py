@@ -6,12 +6,12 @@ from tracker.contributions.tables import contribution_table
 from tracker.core import audit, money
 from tracker.core.figures import DEFINITIONS, Exposure, Totals, currency_exposure, figures_of, gap_figures, gap_json
 from tracker.core.listing import sorted_rows
-from tracker.core.models import Gap, utcnow
+from tracker.core.models import Gap, Programme, utcnow
 from tracker.gaps import rules, snapshots
 from tracker.gaps.forms import HISTORY, EditGapForm, GapForm, NewGapForm
 from tracker.gaps.shortfalls import shortfall_chart
 from tracker.gaps.trend import trend
-from tracker.programmes.rules import get_programme
+from tracker.programmes.rules import gap_codes, get_programme
 from tracker.web import session
 from tracker.web.access import EDITORS, SIGNED_IN, allow, donor_scope
 from tracker.web.api import bp as api
@@ -27,16 +27,29 @@ dashboard = Blueprint("dashboard", __name__, template_folder="templates")
 @dashboard.get("/")
 @allow(SIGNED_IN)
 def index():
-    """One aggregate query for every gap; the table is sorted and cut into pages in memory
-    (one row per gap), the totals and the chart cover every gap."""
-    figures = gap_figures(session())
+    """One aggregate query for every gap (or every gap of ``?programme=``); the table is sorted
+    and cut into pages in memory (one row per gap), the totals and the chart cover every gap."""
+    programme, codes = _programme_scope()
+    figures = gap_figures(session(), codes)
     sorted_by = requested_sort(rules.FIGURES_SORTING)
     page = requested_page(len(figures))
     rows = sorted_rows(figures, rules.FIGURES_SORTING, sorted_by.sort, rules.FIGURES_SORTING.columns["gap"].by)
-    exposure = sum(_exposure().values(), Exposure())
+    exposure = sum(_exposure(codes).values(), Exposure())
     return render_template("gaps/dashboard.html", figures=rows[page.offset:page.offset + page.size], page=page,
                            sorted_by=sorted_by, totals=Totals.of(figures), chart=shortfall_chart(figures),
-                           exposure=exposure)
+                           exposure=exposure, programme=programme)
+
+
+def _programme_scope() -> tuple[Programme | None, list[str] | None]:
+    """The programme of ``?programme=CODE`` and its gaps' codes; (None, None) for every gap.
+    An unknown code is a 400 that says so."""
+    code = request.args.get("programme")
+    if not code:
+        return None, None
+    programme = get_programme(session(), code)
+    if programme is None:
+        abort(400, description=f"There is no programme with the code “{code}”; see the programmes for their codes.")
+    return programme, gap_codes(session(), programme)
 
 
 def _exposure(codes: list[str] | None = None) -> dict[str, Exposure]:
@@ -124,8 +137,10 @@ def edit(code: str):
 @api.get("/gaps", endpoint="gaps")
 @allow(SIGNED_IN)
 def gaps_json():
-    exposure = _exposure()
-    return jsonify([gap_json(f, exposure.get(f.code)) for f in gap_figures(session())])
+    """Every gap's figures, or those of ``?programme=CODE``'s gaps."""
+    _, codes = _programme_scope()
+    exposure = _exposure(codes)
+    return jsonify([gap_json(f, exposure.get(f.code)) for f in gap_figures(session(), codes)])
 
 
 @api.get("/gaps/<code>", endpoint="gap")

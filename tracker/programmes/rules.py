@@ -46,6 +46,11 @@ def gap_counts(session: Session) -> dict[int, int]:
     return dict(session.execute(select(Gap.programme_id, func.count()).group_by(Gap.programme_id)).all())
 
 
+def gap_codes(session: Session, programme: Programme) -> list[str]:
+    """The codes of the programme's gaps, by code."""
+    return list(session.scalars(select(Gap.code).where(Gap.programme_id == programme.id).order_by(Gap.code)))
+
+
 def _countries(codes: list[str]) -> str:
     normalised = sorted({code.strip().upper() for code in codes if code.strip()})
     if not normalised:

@@ -1,19 +1,44 @@
 """The programmes: their list, a programme's page with its gaps, and the forms that create and
-revise them."""
+revise them; the portfolio of every programme."""
+from operator import attrgetter
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from tracker.core import audit
 from tracker.core.figures import gap_figures
-from tracker.core.models import Gap, Programme
-from tracker.programmes import rules
-from tracker.programmes.forms import HISTORY, EditProgrammeForm, NewProgrammeForm, ProgrammeForm
+from tracker.core.listing import sorted_rows
+from tracker.core.models import Programme
+from tracker.programmes import portfolio, rules
+from tracker.programmes.forms import HISTORY, EditProgrammeForm, NewProgrammeForm, PortfolioFiltersForm, ProgrammeForm
 from tracker.web import session
 from tracker.web.access import EDITORS, STAFF, allow, require_every_programme
 from tracker.web.history import trail
+from tracker.web.listing import requested_sort
 from tracker.web.saving import Save
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes", template_folder="templates")
+overview = Blueprint("portfolio", __name__, template_folder="templates")
+
+
+@overview.get("/portfolio", endpoint="index")
+@allow(STAFF)
+def portfolio_page():
+    """Every programme the filters select with its gaps' totals, and the same gaps by country:
+    one aggregate query, grouped and sorted in memory (a row per programme or country)."""
+    by_programme = requested_sort(portfolio.PROGRAMME_SORTING)
+    by_country = requested_sort(portfolio.COUNTRY_SORTING, prefix="country_")
+    form = PortfolioFiltersForm()
+    if not form.validate():
+        return render_template("programmes/portfolio.html", form=form, found=None, by_programme=by_programme,
+                               by_country=by_country), 400
+    filters = form.filters()
+    found = portfolio.portfolio(session(), filters)
+    programmes = sorted_rows(found.programmes, portfolio.PROGRAMME_SORTING, by_programme.sort, attrgetter("code"))
+    countries = sorted_rows(found.countries, portfolio.COUNTRY_SORTING, by_country.sort, attrgetter("code"))
+    return render_template("programmes/portfolio.html", form=form, found=found, filters=filters,
+                           programmes=programmes, countries=countries, by_programme=by_programme,
+                           by_country=by_country)
 
 
 def programme_or_404(code: str) -> Programme:
@@ -35,7 +60,7 @@ def index():
 @allow(STAFF)
 def show(programme: str):
     programme = programme_or_404(programme)
-    codes = session().scalars(select(Gap.code).where(Gap.programme_id == programme.id)).all()
+    codes = rules.gap_codes(session(), programme)
     return render_template(
         "programmes/programme.html", programme=programme, figures=gap_figures(session(), codes) if codes else [],
         history=trail(session(), audit.history(session(), "programme", programme.id), HISTORY),

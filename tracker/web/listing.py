@@ -16,6 +16,8 @@ class SortedBy:
 
     sorting: Sorting
     sort: Sort
+    #: Before ``sort`` and ``dir`` in the address, for a page with two sortable tables.
+    prefix: str = ""
 
     def label(self, column: str) -> str:
         return self.sorting.columns[column].label
@@ -35,11 +37,17 @@ class SortedBy:
     def direction_after_click(self, column: str) -> str:
         return self.sorting.direction_after_click(self.sort, column)
 
+    def link_args(self, column: str) -> dict[str, str | None]:
+        """The query arguments of a header link: sort by ``column``, from the first page."""
+        return {f"{self.prefix}sort": column, f"{self.prefix}dir": self.direction_after_click(column), "page": None}
 
-def requested_sort(sorting: Sorting) -> SortedBy:
-    """The order asked for by ``?sort=column&dir=asc|desc``; 400 naming the allowed values otherwise."""
+
+def requested_sort(sorting: Sorting, prefix: str = "") -> SortedBy:
+    """The order asked for by ``?sort=column&dir=asc|desc`` (each name after ``prefix``); 400
+    naming the allowed values otherwise."""
     try:
-        return SortedBy(sorting, sorting.parse(request.args.get("sort"), request.args.get("dir")))
+        sort = sorting.parse(request.args.get(f"{prefix}sort"), request.args.get(f"{prefix}dir"))
+        return SortedBy(sorting, sort, prefix)
     except InvalidInput as error:
         abort(400, description=error.message)
 
