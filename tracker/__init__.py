@@ -54,6 +54,7 @@ def register_pages(app: Flask) -> None:
     from tracker.donors import views as donors
     from tracker.exports import views as exports
     from tracker.gaps import views as gaps
+    from tracker.iati import views as iati
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
     from tracker.programmes import views as programmes
@@ -64,7 +65,7 @@ def register_pages(app: Flask) -> None:
 
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, contributions.bp, schedules.bp, schedules.reminders,
-                      donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, api.bp):
+                      donors.bp, jobs.bp, users.bp, users.admin, exports.bp, iati.bp, imports.bp, rates.bp, api.bp):
         app.register_blueprint(blueprint)
 
 
@@ -72,6 +73,7 @@ def register_commands(app: Flask) -> None:
     """Each domain's commands. Like the pages, imported when an app is built rather than when
     ``tracker`` is: importing ``tracker.core`` or ``tracker.cli`` must not load every domain."""
     from tracker.gaps.commands import gaps
+    from tracker.iati.commands import iati_group
     from tracker.imports.commands import import_contributions
     from tracker.jobs.commands import scheduler
     from tracker.maintenance.backup import backup, restore
@@ -80,7 +82,7 @@ def register_commands(app: Flask) -> None:
     from tracker.users.commands import users_group
 
     for command in (init_db, gaps, demo_data, add_rate, rates_group, users_group, backup, restore, scheduler,
-                    import_contributions):
+                    import_contributions, iati_group):
         app.cli.add_command(command)
 
 
