@@ -72,6 +72,7 @@ EXPECTED = {
     "reports.contributions": STAFF,
     "reports.statement_page": DONOR_A_OWN,
     "reports.statement_workbook": DONOR_A_OWN,
+    "iati.export": STAFF,
     "imports.upload": EDITORS,
     "rates.index": STAFF,
     "rates.add": EDITORS_POST,

@@ -131,6 +131,7 @@ ROUTES: dict[str, Route] = {
     "reports.contributions": Route(shown="reports.index"),
     "reports.statement_page": Route(),
     "reports.statement_workbook": Route(shown="reports.statement_page"),
+    "iati.export": Route(),
     "imports.upload": Route(),
     "rates.index": Route(),
     "rates.add": Route(shown="rates.index", valid={"day": "2026-03-02", "rate": "0.9"}),
