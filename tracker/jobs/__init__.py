@@ -41,7 +41,8 @@ class Job:
     interval_setting: str
     #: The work, in the transaction the runner commits (or rolls back as a whole).
     run: Callable[[Session, JobContext], JobResult]
-    #: Side effects outside the database (e-mail), after the commit and still under the lock.
+    #: Side effects outside the database (e-mail, the IATI file), after the commit and still under
+    #: the lock; what it says ends the run's summary (nothing when it has nothing to do).
     deliver: Callable[[JobContext], str] | None = None
 
 
