@@ -28,7 +28,7 @@ def violations(page: Page) -> list[dict]:
 
 
 #: GET routes that answer JSON to a page's script, or an XML file, not a page.
-JSON = {"rates.rate_in_force", "iati.export"}
+JSON = {"rates.rate_in_force", "iati.export", "iati.published"}
 
 
 def pages(app, values) -> list[str]:

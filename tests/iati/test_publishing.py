@@ -5,10 +5,12 @@ import stat
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from tests.iati import ledgers
-from tracker.iati import publishing, schema
+from tracker.core.models import Gap
+from tracker.iati import activities, publishing, schema
 
 
 def test_staff_download_the_file_filtered_by_programme_and_gap(client, session):
@@ -25,6 +27,19 @@ def test_staff_download_the_file_filtered_by_programme_and_gap(client, session):
 def test_a_bad_filter_is_a_400_with_its_message(client, session, query, message):
     answer = client.get(f"/reports/iati.xml?{query}")
     assert answer.status_code == 400 and message in answer.text
+
+
+def test_anyone_reads_the_published_gaps_with_unnamed_donors_unnamed(anonymous, session):
+    ledgers.every_kind(session)
+    gap = session.scalar(select(Gap).where(Gap.code == "KHM-SP"))
+    gap.published = gap.programme.published = True
+    session.commit()
+    answer = anonymous.get("/open/v1/iati.xml")
+    tree = schema.parse(answer.data)
+    assert [e.text for e in tree.iter("iati-identifier")] == ["XM-DAC-41302-KHM-SP"]
+    providers = {e.findtext("narrative") for e in tree.iter("provider-org")}
+    assert providers == {activities.UNNAMED_DONOR}
+    assert anonymous.get("/open/v1/iati.xml?gap=KHM-NOP").status_code == 404  # not published
 
 
 def test_donors_cannot_download_it(client_as, session):

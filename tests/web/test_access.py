@@ -73,6 +73,7 @@ EXPECTED = {
     "reports.statement_page": DONOR_A_OWN,
     "reports.statement_workbook": DONOR_A_OWN,
     "iati.export": STAFF,
+    "iati.published": PUBLIC,
     "imports.upload": EDITORS,
     "rates.index": STAFF,
     "rates.add": EDITORS_POST,
