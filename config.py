@@ -70,6 +70,17 @@ class Config:
     TRACKER_RATES_DIR = os.environ.get("TRACKER_RATES_DIR", "")
     #: Seconds between two runs of the ``rates`` job.
     TRACKER_RATES_INTERVAL = _int("TRACKER_RATES_INTERVAL", 60 * 60, minimum=1)
+    #: The reporting organisation's IATI organisation identifier: the IATI export's activity ids are
+    #: it, "-" and the gap code (e.g. XM-DAC-41302-KHM-SME for the ILO).
+    TRACKER_IATI_REPORTING_ORG = os.environ.get("TRACKER_IATI_REPORTING_ORG", "XM-DAC-41302")
+    #: The reporting organisation's IATI OrganisationType code (40: Multilateral).
+    TRACKER_IATI_REPORTING_ORG_TYPE = os.environ.get("TRACKER_IATI_REPORTING_ORG_TYPE", "40")
+    #: The reporting organisation's name, as the IATI export's reporting-org narrative.
+    TRACKER_IATI_REPORTING_ORG_NAME = os.environ.get("TRACKER_IATI_REPORTING_ORG_NAME",
+                                                     "International Labour Organization (ILO)")
+    #: A file the recompute job rewrites with the IATI export of every gap whenever it changed
+    #: (empty: none is written).
+    TRACKER_IATI_EXPORT_PATH = os.environ.get("TRACKER_IATI_EXPORT_PATH", "")
     WTF_CSRF_ENABLED = True
     #: CSRF tokens stay valid for the whole session rather than one hour, so a long form is not lost.
     WTF_CSRF_TIME_LIMIT = None

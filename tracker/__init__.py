@@ -55,6 +55,7 @@ def register_pages(app: Flask) -> None:
     from tracker.exports import views as exports
     from tracker.fts import views as fts
     from tracker.gaps import views as gaps
+    from tracker.iati import views as iati
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
     from tracker.programmes import views as programmes
@@ -65,8 +66,8 @@ def register_pages(app: Flask) -> None:
 
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, programmes.overview, contributions.bp, schedules.bp,
-                      schedules.reminders, donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, fts.bp,
-                      rates.bp, api.bp):
+                      schedules.reminders, donors.bp, jobs.bp, users.bp, users.admin, exports.bp, iati.bp, imports.bp,
+                      fts.bp, rates.bp, api.bp):
         app.register_blueprint(blueprint)
 
 
@@ -75,6 +76,7 @@ def register_commands(app: Flask) -> None:
     ``tracker`` is: importing ``tracker.core`` or ``tracker.cli`` must not load every domain."""
     from tracker.fts.commands import import_fts
     from tracker.gaps.commands import gaps
+    from tracker.iati.commands import iati_group
     from tracker.imports.commands import import_contributions
     from tracker.jobs.commands import scheduler
     from tracker.maintenance.backup import backup, restore
@@ -83,7 +85,7 @@ def register_commands(app: Flask) -> None:
     from tracker.users.commands import users_group
 
     for command in (init_db, gaps, demo_data, add_rate, rates_group, users_group, backup, restore, scheduler,
-                    import_contributions, import_fts):
+                    import_contributions, import_fts, iati_group):
         app.cli.add_command(command)
 
 

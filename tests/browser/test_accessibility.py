@@ -27,8 +27,8 @@ def violations(page: Page) -> list[dict]:
     return [v for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
 
 
-#: GET routes that answer JSON to a page's script, not a page.
-JSON = {"rates.rate_in_force"}
+#: GET routes that answer JSON to a page's script, or an XML file, not a page.
+JSON = {"rates.rate_in_force", "iati.export", "iati.published"}
 
 
 def pages(app, values) -> list[str]:

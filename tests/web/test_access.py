@@ -73,6 +73,8 @@ EXPECTED = {
     "reports.contributions": STAFF,
     "reports.statement_page": DONOR_A_OWN,
     "reports.statement_workbook": DONOR_A_OWN,
+    "iati.export": STAFF,
+    "iati.published": dict.fromkeys(VISITORS, 404),  # nothing published in this world: no file, for anyone
     "imports.upload": EDITORS,
     "rates.index": STAFF,
     "rates.add": EDITORS_POST,

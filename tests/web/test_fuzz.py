@@ -133,6 +133,8 @@ ROUTES: dict[str, Route] = {
     "reports.contributions": Route(shown="reports.index"),
     "reports.statement_page": Route(),
     "reports.statement_workbook": Route(shown="reports.statement_page"),
+    "iati.export": Route(),
+    "iati.published": Route(),
     "imports.upload": Route(),
     "rates.index": Route(),
     "rates.add": Route(shown="rates.index", valid={"day": "2026-03-02", "rate": "0.9"}),

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tracker.core import db
 from tracker.gaps import snapshots
+from tracker.iati import publishing
 from tracker.rates import folder
 from tracker.schedules import instalments, outbox
 
@@ -39,13 +41,24 @@ class Job:
     interval_setting: str
     #: The work, in the transaction the runner commits (or rolls back as a whole).
     run: Callable[[Session, JobContext], JobResult]
-    #: Side effects outside the database (e-mail), after the commit and still under the lock.
+    #: Side effects outside the database (e-mail, the IATI file), after the commit and still under
+    #: the lock; what it says ends the run's summary (nothing when it has nothing to do).
     deliver: Callable[[JobContext], str] | None = None
 
 
 def _recompute(session: Session, context: JobContext) -> JobResult:
     written = snapshots.record_snapshots(session, context.now, context.config["TRACKER_RECOMPUTE_PAUSE_SECONDS"])
     return JobResult(written, f"{written} snapshot(s) written.")
+
+
+def _publish_iati(context: JobContext) -> str:
+    """After each recompute, the IATI file at TRACKER_IATI_EXPORT_PATH, rewritten only when it changed."""
+    where = context.config["TRACKER_IATI_EXPORT_PATH"]
+    if not where:
+        return ""
+    with db.new_session() as session:
+        written = publishing.write_if_changed(session, context.config, Path(where), context.now)
+    return f"IATI file {'written' if written else 'unchanged'}."
 
 
 def _overdue(session: Session, context: JobContext) -> JobResult:
@@ -73,8 +86,9 @@ def _email_reminders(context: JobContext) -> str:
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("recompute", "Recompute the figures",
         "Computes every gap's figures and records a snapshot of each gap whose figures changed, "
-        "and one per gap per day: the history behind the trend on each gap's page.",
-        "TRACKER_RECOMPUTE_INTERVAL", _recompute),
+        "and one per gap per day: the history behind the trend on each gap's page; then rewrites the IATI file "
+        "at TRACKER_IATI_EXPORT_PATH when set and changed.",
+        "TRACKER_RECOMPUTE_INTERVAL", _recompute, _publish_iati),
     Job("overdue", "Flag overdue instalments",
         "Marks the instalments of committed contributions that fell due and are not fully paid as "
         "overdue, and updates each contribution's overdue status.",

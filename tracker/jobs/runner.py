@@ -105,8 +105,9 @@ class Runner:
             with db.writing() as session:
                 result = job.run(session, context)
             record.rows_changed, record.summary = result.rows_changed, result.summary
-            if job.deliver is not None:
-                record.summary = f"{record.summary} {job.deliver(context)}"
+            delivered = job.deliver(context) if job.deliver is not None else ""
+            if delivered:  # a delivery with nothing to do (no IATI path set) says nothing
+                record.summary = f"{record.summary} {delivered}"
             record.outcome = RunOutcome.OK.value
             log.info("%s: ok: %s", job.name, record.summary)
         except Exception as error:
