@@ -57,6 +57,7 @@ def register_pages(app: Flask) -> None:
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
     from tracker.programmes import views as programmes
+    from tracker.public import views as public
     from tracker.rates import views as rates
     from tracker.schedules import views as schedules
     from tracker.users import views as users
@@ -64,7 +65,8 @@ def register_pages(app: Flask) -> None:
 
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, contributions.bp, schedules.bp, schedules.reminders,
-                      donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, api.bp):
+                      donors.bp, jobs.bp, users.bp, users.admin, exports.bp, imports.bp, rates.bp, public.bp,
+                      api.bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,11 +11,11 @@ import logging
 import time
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker.core.figures import GapFigures, gap_figures
-from tracker.core.models import Gap, GapSnapshot
+from tracker.core.figures import GapFigures, donor_figures, gap_figures
+from tracker.core.models import Donor, Gap, GapSnapshot, Programme, PublicDonorFunding
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,46 @@ def record_snapshots(session: Session, now: datetime, pause_seconds: int = 0) ->
                         len(rows), pause_seconds)
             time.sleep(pause_seconds)
     return len(rows)
+
+
+def published_gaps(session: Session) -> list[tuple[int, str]]:
+    """(id, code) of every gap the public pages show: published, in a published programme."""
+    query = select(Gap.id, Gap.code).join(Programme).where(Gap.published, Programme.published).order_by(Gap.id)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def _named_funding(session: Session) -> dict[tuple[int, int], int]:
+    """(gap id, donor id) → funding cents of each publicly named donor in each published gap,
+    from ``donor_figures`` (one query per published gap: the job's cost, never a request's)."""
+    named = session.scalars(select(Donor.id).where(Donor.named_publicly)).all()
+    if not named:
+        return {}
+    return {
+        (gap_id, figures.donor_id): figures.funding_cents
+        for gap_id, code in published_gaps(session)
+        for figures in donor_figures(session, donor_ids=named, gap_codes=[code]) if figures.funding_cents
+    }
+
+
+def record_public_donors(session: Session, now: datetime) -> int:
+    """Bring ``public_donor_funding`` in line with the named donors' funding of the published
+    gaps; return how many rows changed. A figure no longer due (the donor un-named, the gap
+    unpublished, the funding gone) is set to 0, which the pages do not show."""
+    wanted = _named_funding(session)
+    stored = {(gap_id, donor_id): (row_id, cents) for row_id, gap_id, donor_id, cents in session.execute(
+        select(PublicDonorFunding.id, PublicDonorFunding.gap_id, PublicDonorFunding.donor_id,
+               PublicDonorFunding.funding_cents))}
+    new = [{"gap_id": gap_id, "donor_id": donor_id, "funding_cents": cents, "computed_at": now}
+           for (gap_id, donor_id), cents in wanted.items() if (gap_id, donor_id) not in stored]
+    changed = [{"row_id": row_id, "cents": wanted.get(key, 0), "now": now}
+               for key, (row_id, cents) in stored.items() if wanted.get(key, 0) != cents]
+    if new:
+        session.execute(insert(PublicDonorFunding), new)
+    if changed:
+        statement = (update(PublicDonorFunding).where(PublicDonorFunding.id == bindparam("row_id"))
+                     .values(funding_cents=bindparam("cents"), computed_at=bindparam("now")))
+        session.connection().execute(statement, changed)
+    return len(new) + len(changed)
 
 
 def history(session: Session, gap: Gap, limit: int = HISTORY_LIMIT) -> list[tuple[datetime, GapFigures]]:
