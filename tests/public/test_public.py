@@ -200,3 +200,37 @@ def test_a_view_declaring_public_without_being_listed_is_refused_to_everybody(da
         assert app.test_client().get("/sneaky").status_code == 403
     finally:
         app.extensions["tracker.engine"].dispose()
+
+
+def test_a_gap_lists_its_five_largest_named_donors_and_counts_the_others(anonymous, session):
+    factories.add_programme(session, "MANY", published=True)
+    gap = factories.add_gap(session, "MANY-1", programme="MANY", published=True)
+    for n in range(1, 8):
+        factories.add_contribution(session, gap, f"{n}000.00", donor=f"Donor {n}")
+    for donor in session.scalars(select(Donor)):
+        donor.named_publicly = True
+    session.commit()
+    _recompute(session)
+    page = anonymous.get("/p/MANY").get_data(as_text=True)
+    assert "Donor 7 (US$ 7,000), Donor 6" in page and "Donor 3 (US$ 3,000), and other donors (US$ 3,000)" in page
+    assert "Donor 2 " not in page and "Donor 1 " not in page
+
+
+def test_the_funding_by_gap_and_donor_is_donor_figures_narrowed_to_each_gap(session):
+    from tracker.contributions import rules as contributions
+    from tracker.core.figures import donor_figures, donor_funding_by_gap
+    from tracker.core.models import Gap
+
+    one, two = factories.add_gap(session, "FIG-1"), factories.add_gap(session, "FIG-2")
+    paid = factories.add_contribution(session, one, "1000.00", currency="EUR", rate="0.9", donor="Alpha")
+    factories.add_payment(session, paid, "1000.00", rate="0.8")
+    factories.add_contribution(session, one, "300.00", donor="Beta", status="pledged")
+    factories.add_contribution(session, two, "200.00", donor="Alpha", status="paid")
+    withdrawn = factories.add_contribution(session, two, "50.00", donor="Beta")
+    contributions.cancel_contribution(session, withdrawn, "Withdrawn", withdrawn.version)
+    factories.add_contribution(session, two, "70.00", donor="Beta")
+    session.commit()
+    found = donor_funding_by_gap(session, select(Gap.id), select(Donor.id))
+    expected = {(gap.id, f.donor_id): f.funding_cents for gap in (one, two)
+                for f in donor_figures(session, gap_codes=[gap.code])}
+    assert found == expected and found[(one.id, paid.donor_id)] == 125_000

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker.core.figures import GapFigures, donor_figures, gap_figures
+from tracker.core.figures import GapFigures, donor_funding_by_gap, gap_figures
 from tracker.core.models import Donor, Gap, GapSnapshot, Programme, PublicDonorFunding
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,10 @@ FIGURES = ("requirement_cents", "funding_cents", "pledged_cents", "received_cent
            "contributions")
 #: Snapshot rows per INSERT statement.
 BATCH = 100
+#: Named donors a public page lists per gap, the largest first; the others count in "other donors".
+#: A gap funded by hundreds of donors would otherwise make the public page (and its cost) grow
+#: with the ledger: this keeps it to the number of published gaps.
+PUBLIC_DONORS_PER_GAP = 5
 #: Snapshots drawn in a gap's trend (the most recent ones).
 HISTORY_LIMIT = 500
 
@@ -72,29 +77,25 @@ def record_snapshots(session: Session, now: datetime, pause_seconds: int = 0) ->
     return len(rows)
 
 
-def published_gaps(session: Session) -> list[tuple[int, str]]:
-    """(id, code) of every gap the public pages show: published, in a published programme."""
-    query = select(Gap.id, Gap.code).join(Programme).where(Gap.published, Programme.published).order_by(Gap.id)
-    return [tuple(row) for row in session.execute(query)]
-
-
 def _named_funding(session: Session) -> dict[tuple[int, int], int]:
-    """(gap id, donor id) → funding cents of each publicly named donor in each published gap,
-    from ``donor_figures`` (one query per published gap: the job's cost, never a request's)."""
-    named = session.scalars(select(Donor.id).where(Donor.named_publicly)).all()
-    if not named:
-        return {}
-    return {
-        (gap_id, figures.donor_id): figures.funding_cents
-        for gap_id, code in published_gaps(session)
-        for figures in donor_figures(session, donor_ids=named, gap_codes=[code]) if figures.funding_cents
-    }
+    """(gap id, donor id) → funding cents of the largest publicly named donors of each published
+    gap (at most ``PUBLIC_DONORS_PER_GAP``), from ``donor_funding_by_gap`` (one aggregate: the
+    job's cost, never a request's)."""
+    published = select(Gap.id).join(Programme).where(Gap.published, Programme.published)
+    named = select(Donor.id).where(Donor.named_publicly)
+    by_gap: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (gap_id, donor_id), cents in donor_funding_by_gap(session, published, named).items():
+        if cents > 0:
+            by_gap[gap_id].append((cents, donor_id))
+    return {(gap_id, donor_id): cents for gap_id, donors in by_gap.items()
+            for cents, donor_id in sorted(donors, key=lambda d: (-d[0], d[1]))[:PUBLIC_DONORS_PER_GAP]}
 
 
 def record_public_donors(session: Session, now: datetime) -> int:
     """Bring ``public_donor_funding`` in line with the named donors' funding of the published
-    gaps; return how many rows changed. A figure no longer due (the donor un-named, the gap
-    unpublished, the funding gone) is set to 0, which the pages do not show."""
+    gaps; return how many rows changed. A figure no longer due (the donor un-named or no longer
+    among the gap's largest named donors, the gap unpublished, the funding gone) is set to 0,
+    which the pages do not show."""
     wanted = _named_funding(session)
     stored = {(gap_id, donor_id): (row_id, cents) for row_id, gap_id, donor_id, cents in session.execute(
         select(PublicDonorFunding.id, PublicDonorFunding.gap_id, PublicDonorFunding.donor_id,
