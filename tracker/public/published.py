@@ -139,11 +139,14 @@ def published_programme(session: Session, code: str) -> PublicProgramme | None:
 
 def published_gaps(session: Session, programme: str | None = None, gap: str | None = None) -> list[PublicGap]:
     """Every published gap of a published programme (or of ``programme``, or the one ``gap``
-    of it), by programme and gap code, with its latest snapshot and named donors."""
+    of it), by programme and gap code, with its latest snapshot and named donors.
+
+    Three queries: the gaps with their latest snapshot's id (one index lookup per gap), those
+    snapshots by id, the named donors. Joining the snapshots on the correlated lookup instead
+    would let SQLite run it for every pair of gap and snapshot."""
     query = (
-        select(*GAP_COLUMNS, *PROGRAMME_COLUMNS, *SNAPSHOT_COLUMNS)
+        select(*GAP_COLUMNS, *PROGRAMME_COLUMNS, _latest_snapshot_id())
         .join(Programme, Programme.id == Gap.programme_id)
-        .outerjoin(GapSnapshot, GapSnapshot.id == _latest_snapshot_id())
         .where(Gap.published, Programme.published)
         .order_by(Programme.code, Gap.code)
     )
@@ -152,16 +155,25 @@ def published_gaps(session: Session, programme: str | None = None, gap: str | No
     if gap is not None:
         query = query.where(Gap.code == gap)
     rows = session.execute(query).all()
+    snapshots = _snapshots(session, [row[-1] for row in rows if row[-1] is not None])
     donors = _named_donors(session, [row[0] for row in rows])
+    programmes: dict[str, PublicProgramme] = {}
     gaps = []
     for row in rows:
-        gap_values, programme_values = row[:len(GAP_COLUMNS)], row[len(GAP_COLUMNS):-len(SNAPSHOT_COLUMNS)]
-        snapshot_id, taken_at, requirement, funding = row[-len(SNAPSHOT_COLUMNS):]
-        snapshot = None if snapshot_id is None else Snapshot(snapshot_id, _aware(taken_at), requirement, funding)
+        gap_values, programme_values = row[:len(GAP_COLUMNS)], row[len(GAP_COLUMNS):-1]
+        if programme_values[0] not in programmes:
+            programmes[programme_values[0]] = _programme(programme_values)
         *values, updated_at = gap_values
-        gaps.append(PublicGap(*values, _aware(updated_at), _programme(programme_values), snapshot,
+        gaps.append(PublicGap(*values, _aware(updated_at), programmes[programme_values[0]], snapshots.get(row[-1]),
                               tuple(donors.get(gap_values[0], ()))))
     return gaps
+
+
+def _snapshots(session: Session, ids: list[int]) -> dict[int, Snapshot]:
+    if not ids:
+        return {}
+    query = select(*SNAPSHOT_COLUMNS).where(GapSnapshot.id.in_(ids))
+    return {row[0]: Snapshot(row[0], _aware(row[1]), row[2], row[3]) for row in session.execute(query)}
 
 
 def _named_donors(session: Session, gap_ids: list[int]) -> dict[int, list[NamedDonor]]:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user
 from werkzeug.http import is_resource_modified
 
 from tracker.core import money
@@ -61,7 +62,11 @@ def _cacheable(build: Callable[[], Response], gaps: list[PublicGap], *shown: obj
         response = Response(status=304)
     response.set_etag(tag)
     response.last_modified = modified
-    response.cache_control.public = True
+    # A signed-in visitor's response re-issues the session cookie: no shared cache may keep it.
+    if current_user.is_authenticated:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
     response.cache_control.max_age = current_app.config["TRACKER_RECOMPUTE_INTERVAL"]
     response.headers["Content-Security-Policy"] = public_policy(frame_ancestors)
     return response
