@@ -4,11 +4,11 @@ page's throughput at 1,000,000 contributions within 10 % of its throughput at 10
 For each size, a fresh database gets 1,000 example gaps (programme DEMO, published with all its
 gaps, every example donor named publicly, so that each gap lists its five largest donors at
 both sizes and the pages differ only in their figures) and the contributions; the recompute job's
-public part runs once (snapshots and the named donors' funding, timed as setup); then the app
-is served by gunicorn on 127.0.0.1 (the Procfile's command) and a bounded load generator — a
-few client threads, each with its own keep-alive HTTP connection, sharing a fixed number of
-requests — fetches each URL in turn. Requests/s and the latency percentiles are printed per
-size, with the ratio of the two sizes.
+public part runs once (snapshots and the named donors' funding, timed as setup); then each
+database is served by its own gunicorn on 127.0.0.1 (the Procfile's command) and a bounded load
+generator — a few client threads, each with its own HTTP connection, sharing a fixed number of
+requests — fetches each URL from each server in turn, in interleaved rounds. Requests/s and the
+latency percentiles are printed per size, with the ratio of the two sizes.
 
 Usage: ``python -m tests.benchmarks.bench_public [--postgres [SERVER_URL]] [--gaps N]
 [--sizes 10000,1000000] [--requests R] [--clients C] [--workers W] [--seed S]``; SQLite temp
@@ -22,6 +22,8 @@ import json
 import statistics
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -42,6 +44,8 @@ NAME = "public"
 #: again with its entity tag (a cache's revalidation: 304).
 URLS = [f"/p/{PROGRAMME}", "/open/v1/gaps.json"]
 REVALIDATED = f"/p/{PROGRAMME}"
+#: Rounds the requests of each URL are split into, the sizes taking turns in each.
+ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -77,35 +81,70 @@ def _more(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, "python -m tests.benchmarks.bench_public", __doc__, more=_more)
     sizes = [int(size) for size in args.sizes.split(",")]
-    runs = []
-    for size in sizes:
-        args.contributions = size
-        runs.append(_run_size(args))
+    with ExitStack() as stack:
+        servers, runs = [], []
+        for size in sizes:
+            args.contributions = size
+            url = stack.enter_context(database(args))
+            runs.append(_prepare(url, args))
+            servers.append(stack.enter_context(_served(url, args.workers)))
+        loads = _measure(servers, args)
+    for run, measured in zip(runs, loads):
+        run["loads"] = [load.json() for load in measured]
+        print(f"\n{args.gaps:,} gaps, {run['contributions']:,} contributions · {run['machine']['database']}")
+        for step in run["setup"]:
+            print(f"  setup: {step['name']}: {step['seconds']:.1f} s")
+        for load in measured:
+            print(f"  {load.name:<42} {load.per_second:8.1f} req/s   p50 {load.percentile(.5) * 1000:7.1f} ms"
+                  f"   p99 {load.percentile(.99) * 1000:7.1f} ms")
     _print_comparison(sizes, runs)
     path = _save(args, sizes, runs)
     print(f"\nresults in {path}")
     return 0
 
 
-def _run_size(args: argparse.Namespace) -> dict:
-    with database(args) as url:
-        app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "x"})
-        engine = app.extensions["tracker.engine"]
-        try:
-            setup = prepare(engine, args)
-            setup.append(report.once("publish DEMO; recompute (snapshots, named donors)", _publish))
-            machine = report.machine(engine)
-        finally:
-            engine.dispose()
-        loads = _serve_and_load(url, args)
-    print(f"\n{args.gaps:,} gaps, {args.contributions:,} contributions · {machine['database']}")
-    for step in setup:
-        print(f"  setup: {step.name}: {step.median:.1f} s")
-    for load in loads:
-        print(f"  {load.name:<42} {load.per_second:8.1f} req/s   p50 {load.percentile(.5) * 1000:7.1f} ms"
-              f"   p99 {load.percentile(.99) * 1000:7.1f} ms")
+def _prepare(url: str, args: argparse.Namespace) -> dict:
+    app = create_app({"DATABASE_URL": url, "TRACKER_SEED": "", "SECRET_KEY": "x"})
+    engine = app.extensions["tracker.engine"]
+    try:
+        setup = prepare(engine, args)
+        setup.append(report.once("publish DEMO; recompute (snapshots, named donors)", _publish))
+        machine = report.machine(engine)
+    finally:
+        engine.dispose()
     return {"contributions": args.contributions, "machine": machine,
-            "setup": [{"name": s.name, "seconds": s.median} for s in setup], "loads": [x.json() for x in loads]}
+            "setup": [{"name": s.name, "seconds": s.median} for s in setup]}
+
+
+@contextmanager
+def _served(url: str, workers: int) -> Iterator[str]:
+    """The app on ``url`` served by gunicorn on a free local port; yields its base URL."""
+    port = free_port()
+    server = AppProcess(gunicorn_command(port, workers), app_env(url))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if get_status(f"{base}/p/{PROGRAMME}") != 200:
+            raise SystemExit(f"/p/{PROGRAMME} does not answer 200; gunicorn said:\n{''.join(server.output)}")
+        yield base
+    finally:
+        server.stop()
+
+
+def _measure(servers: list[str], args: argparse.Namespace) -> list[list[Load]]:
+    """Each URL on each server, in interleaved rounds (as ``report.timed`` does): on a shared
+    machine the load drifts, and each round puts the same load on every size, so the ratios hold."""
+    tags = [_fetch_once(base, REVALIDATED) for base in servers]
+    cases = [(path, None, 200, path) for path in URLS]
+    cases.append((REVALIDATED, "tag", 304, f"{REVALIDATED} (If-None-Match: 304)"))
+    per_round = max(1, args.requests // ROUNDS)
+    found: list[dict[str, list[Load]]] = [{name: [] for *_, name in cases} for _ in servers]
+    for _ in range(ROUNDS):
+        for path, tagged, expect, name in cases:
+            for index, base in enumerate(servers):
+                headers = {"If-None-Match": tags[index]} if tagged else None
+                found[index][name].append(_load(base, path, per_round, args.clients, headers, expect, name))
+    return [[Load(name, [x for load in rounds for x in load.latencies], sum(load.wall for load in rounds))
+             for name, rounds in by_name.items()] for by_name in found]
 
 
 def _publish() -> None:
@@ -118,22 +157,6 @@ def _publish() -> None:
         now = datetime.now(UTC)
         snapshots.record_snapshots(session, now)
         snapshots.record_public_donors(session, now)
-
-
-def _serve_and_load(url: str, args: argparse.Namespace) -> list[Load]:
-    port = free_port()
-    server = AppProcess(gunicorn_command(port, args.workers), app_env(url))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if get_status(f"{base}/p/{PROGRAMME}") != 200:
-            raise SystemExit(f"/p/{PROGRAMME} does not answer 200; gunicorn said:\n{''.join(server.output)}")
-        loads = [_load(base, path, args.requests, args.clients) for path in URLS]
-        tag = _fetch_once(base, REVALIDATED)
-        loads.append(_load(base, REVALIDATED, args.requests, args.clients, {"If-None-Match": tag}, expect=304,
-                           name=f"{REVALIDATED} (If-None-Match: 304)"))
-        return loads
-    finally:
-        server.stop()
 
 
 def _fetch_once(base: str, path: str) -> str:
