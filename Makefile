@@ -50,6 +50,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.bench_refusals
 	$(BIN)/python -m tests.benchmarks.bench_signin
 	$(BIN)/python -m tests.benchmarks.bench_imports
+	$(BIN)/python -m tests.benchmarks.bench_public
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -3,6 +3,7 @@
 The README's configuration table mirrors this file; keep them in step.
 """
 import os
+import re
 
 
 def _int(name: str, default: int, minimum: int | None = None) -> int:
@@ -28,6 +29,16 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
         if choice.lower() == raw.lower():
             return choice
     raise SystemExit(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+
+
+def _origins(name: str) -> str:
+    """Read a space-separated list of web origins (``https://example.org``, a port allowed); a
+    malformed one stops start-up with the variable's name. Returns them normalised, one space apart."""
+    origins = os.environ.get(name, "").split()
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+            raise SystemExit(f"{name} must list origins such as https://www.example.org, got {origin!r}")
+    return " ".join(origins)
 
 
 class Config:
@@ -117,6 +128,15 @@ class Config:
     PROXIES = _int("TRACKER_PROXIES", 0)
     #: Email of the admin created on the first `flask init-db` (its random password is printed once).
     ADMIN_EMAIL = os.environ.get("TRACKER_ADMIN_EMAIL", "admin@example.org")
+
+    # The public pages (/p/<programme>, its embed and badges, /open/v1): published gaps only.
+    #: Sites that may show a programme's embed (/p/<code>/embed) in an iframe: origins separated
+    #: by spaces (https://www.ilo.org https://example.org). Empty: no site may frame it.
+    TRACKER_EMBED_ORIGINS = _origins("TRACKER_EMBED_ORIGINS")
+    #: The licence statement of the open data (/open/v1/gaps.json and .csv) and the public pages.
+    TRACKER_OPEN_DATA_LICENCE = os.environ.get(
+        "TRACKER_OPEN_DATA_LICENCE",
+        "Creative Commons Attribution 4.0 International (CC BY 4.0): https://creativecommons.org/licenses/by/4.0/")
 
     # The scheduler process (`flask --app tracker scheduler`). Intervals are in seconds and
     # counted from 2000-01-01 00:00 UTC, so every scheduler process has the same ticks

@@ -88,3 +88,24 @@ def limit_to(session: Session, user: User, *codes: str) -> User:
     """``user`` (an editor or viewer) limited to the programmes ``codes``, through the service."""
     users.set_scope(session, user, [add_programme(session, code).id for code in codes])
     return user
+
+
+def publish(session: Session, programme_code: str, named: tuple[str, ...] = ()) -> None:
+    """Publish the programme and all its gaps, let the donors ``named`` be named publicly, and
+    write what the recompute job writes for the public pages (snapshots, named donors' funding)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from tracker.gaps import snapshots
+
+    programme = programmes.get_programme(session, programme_code)
+    programme.published = True
+    for gap in programme.gaps:
+        gap.published = True
+    for donor in session.scalars(select(Donor).where(Donor.name.in_(named))):
+        donor.named_publicly = True
+    session.flush()
+    now = datetime.now(UTC)
+    snapshots.record_snapshots(session, now)
+    snapshots.record_public_donors(session, now)

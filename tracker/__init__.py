@@ -59,6 +59,7 @@ def register_pages(app: Flask) -> None:
     from tracker.imports import views as imports
     from tracker.jobs import views as jobs
     from tracker.programmes import views as programmes
+    from tracker.public import views as public
     from tracker.rates import views as rates
     from tracker.schedules import views as schedules
     from tracker.users import views as users
@@ -67,7 +68,7 @@ def register_pages(app: Flask) -> None:
     web.init_app(app)
     for blueprint in (gaps.dashboard, gaps.bp, programmes.bp, programmes.overview, contributions.bp, schedules.bp,
                       schedules.reminders, donors.bp, jobs.bp, users.bp, users.admin, exports.bp, iati.bp, imports.bp,
-                      fts.bp, rates.bp, api.bp):
+                      fts.bp, rates.bp, public.bp, api.bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,7 +6,10 @@ person finds them: by labels, roles and visible text.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,31 @@ def sign_in(page: Page, email: str, password: str = factories.PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+@contextmanager
+def host_site(live_server: str, width: int = 280) -> Iterator[str]:
+    """Another site (a server of its own on 127.0.0.1: another origin, and local, as Chromium
+    wants for a frame of a local server) whose page frames the embed ``width`` px wide."""
+    html = (f'<!doctype html><html lang="en"><title>Host</title><main><h1>Support us</h1>'
+            f'<iframe title="Funding gaps" src="{live_server}/p/ILO-SP-KHM/embed" width="{width}" height="1500">'
+            f'</iframe></main></html>').encode()
+
+    class Host(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

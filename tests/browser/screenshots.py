@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests import factories
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, host_site, sign_in
 from tests.serving import serving, throwaway_app
 from tracker.core import db
 from tracker.gaps import rules as gaps
@@ -30,6 +30,8 @@ PAGES = {
     "donors": "/donors",
     "portfolio": "/portfolio",
 }
+#: Pages seen signed out.
+PUBLIC_PAGES = {"public-page": "/p/ILO-SP-KHM", "public-embed": "/p/ILO-SP-KHM/embed"}
 
 
 def example_ledger() -> None:
@@ -48,12 +50,38 @@ def example_ledger() -> None:
         factories.add_contribution(session, agri, "2500000.00", donor="Example Donor: World Bank",
                                    status="pledged", reference="WB-PIPE-3")
         factories.add_user(session, "officer@example.org", "editor")
+        factories.publish(session, "ILO-SP-KHM", named=("Example Donor: Japan", "Example Donor: European Union"))
 
 
-def photograph(base_url: str, folder: Path) -> list[Path]:
+def photograph_public(browser, base_url: str, folder: Path, app) -> list[Path]:
+    """The public page and the embed, signed out, at both widths; the embed framed 280 px wide by
+    another site (which the setting then allows)."""
+    saved = []
+    for device, viewport in WIDTHS.items():
+        context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=1)
+        page = context.new_page()
+        for name, url in PUBLIC_PAGES.items():
+            page.goto(url)
+            saved.append(folder / f"{name}-{device}.png")
+            page.screenshot(path=str(saved[-1]), full_page=True)
+        context.close()
+    with host_site(base_url) as origin:
+        app.config["TRACKER_EMBED_ORIGINS"] = origin
+        context = browser.new_context(viewport={"width": 360, "height": 1000}, device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{origin}/support")
+        page.frame_locator("iframe").get_by_role("heading", name="Funding gaps").wait_for()
+        saved.append(folder / "public-embed-framed-280.png")
+        page.screenshot(path=str(saved[-1]), full_page=True)
+        context.close()
+    return saved
+
+
+def photograph(base_url: str, folder: Path, app) -> list[Path]:
     saved = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        saved += photograph_public(browser, base_url, folder, app)
         for device, viewport in WIDTHS.items():
             context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=1)
             page = context.new_page()
@@ -74,7 +102,7 @@ def main(argv: list[str]) -> int:
     with throwaway_app("screens") as app:
         example_ledger()
         with serving(app, quiet=True) as url:
-            saved = photograph(url, folder)
+            saved = photograph(url, folder, app)
     for path in saved:
         print(path)
     return 0

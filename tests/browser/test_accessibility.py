@@ -27,8 +27,9 @@ def violations(page: Page) -> list[dict]:
     return [v for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
 
 
-#: GET routes that answer JSON to a page's script, or an XML file, not a page.
-JSON = {"rates.rate_in_force", "iati.export", "iati.published"}
+#: GET routes that answer JSON to a page's script, or data, XML and images (open data, badges), not a page.
+JSON = {"rates.rate_in_force", "iati.export", "iati.published", "public.gaps_json", "public.gaps_csv", "public.badge",
+        "public.static"}
 
 
 def pages(app, values) -> list[str]:
@@ -51,8 +52,9 @@ def values(people, session):
     admin = factories.add_user(session, "admin@example.org", "admin")
     contact = factories.add_contact(session, made.donor)
     rate = rates.add_rate(session, "EUR", date(2026, 3, 1), Decimal("0.9"), "un-operational")
+    factories.publish(session, "ILO-SP-KHM", named=("Government of Japan",))
     session.commit()
-    return {"code": "KHM-AGRI", "programme": "ILO-SP-KHM",
+    return {"code": "KHM-AGRI", "gap": "KHM-AGRI", "programme": "ILO-SP-KHM",
             "contribution_id": made.id, "payment_id": paid_in.id, "donor_id": people["japan"],
             "reminder_id": 1, "user_id": admin.id, "contact_id": contact.id, "rate_id": rate.id,
             "name": "recompute", "filename": "style.css", "token": "no-such-upload"}

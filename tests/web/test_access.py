@@ -97,6 +97,13 @@ EXPECTED = {
     "admin.user_access": ADMINS_POST,
     "admin.user_reset": ADMINS_POST,
     "auth.link": dict.fromkeys(VISITORS, 404),  # no link has this token
+    # The public face: the world's gap and programme are published, so everyone reads them.
+    "public.page": EVERYONE,
+    "public.embed": EVERYONE,
+    "public.badge": EVERYONE,
+    "public.gaps_json": EVERYONE,
+    "public.gaps_csv": EVERYONE,
+    "public.static": dict.fromkeys(VISITORS, 404),  # style.css is the app's; the public one is public.css
 }
 #: An editor or viewer limited to the world's programme may do what an unscoped one may with
 #: its records, but not what concerns every programme.
@@ -109,14 +116,15 @@ EXPECTED["donors.merge"]["scoped_editor"] = 403
 @pytest.fixture
 def world(session):
     """A gap with one contribution from donor A and one from donor B; URL values point at A's."""
-    gap = factories.add_gap(session, "KHM-SME")
+    gap = factories.add_gap(session, "KHM-SME", published=True)
+    gap.programme.published = True
     own = factories.add_contribution(session, gap, "100.00", donor="Donor A")
     other = factories.add_contribution(session, gap, "200.00", donor="Donor B")
     paid_in = factories.add_payment(session, own, "10.00")
     contact = factories.add_contact(session, own.donor)
     someone = factories.add_user(session, "someone@example.org", "viewer")
     session.commit()
-    return {"code": gap.code, "programme": gap.programme.code,
+    return {"code": gap.code, "gap": gap.code, "programme": gap.programme.code,
             "contribution_id": own.id, "payment_id": paid_in.id, "contact_id": contact.id,
             "user_id": someone.id,
             "donor_id": own.donor_id, "filename": "style.css",
@@ -170,7 +178,10 @@ def test_every_route_is_in_the_table(app):
 
 def test_every_view_declares_who_may_use_it(app):
     assert len(app.view_functions) > 30
-    undeclared = [name for name, view in app.view_functions.items() if name != "static" and rule_of(view) is None]
+    from tracker.web.access import STATIC_ENDPOINTS
+
+    undeclared = [name for name, view in app.view_functions.items()
+                  if name not in STATIC_ENDPOINTS and rule_of(view) is None]
     assert undeclared == []
 
 
@@ -213,6 +224,14 @@ def test_a_donor_sees_only_its_own_contributions_on_a_gap(visitors, world):
     page = visitors["donor_a"].get(f"/gaps/{world['code']}").get_data(as_text=True)
     assert "Donor A" in page and "Donor B" not in page
     assert "100.00" in page and "300.00" in page  # its own line, and the gap's public total funding
+
+
+def test_anonymous_visitors_reach_the_public_list_and_nothing_else(app, visitors):
+    """Signed out, a route answers without sending to the sign-in page only when it is on the list."""
+    from tracker.web.access import PUBLIC_ENDPOINTS, STATIC_ENDPOINTS
+
+    open_to_all = {endpoint for endpoint, expected in EXPECTED.items() if expected["anonymous"] not in (302, 401)}
+    assert open_to_all == PUBLIC_ENDPOINTS | STATIC_ENDPOINTS
 
 
 def test_refusals_are_logged(visitors, world, caplog):

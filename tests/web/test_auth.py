@@ -194,6 +194,16 @@ def test_security_headers(anonymous):
     assert "max-age=" in anonymous.get("/login", base_url="https://tracker.example").headers["Strict-Transport-Security"]
 
 
+def test_public_pages_have_their_own_headers_without_script(anonymous, session):
+    factories.add_programme(session, "OPEN", published=True)
+    session.commit()
+    for url in ("/p/OPEN", "/p/OPEN/embed", "/open/v1/gaps.json"):
+        headers = anonymous.get(url).headers
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy and "frame-ancestors 'none'" in policy
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_session_cookie_is_httponly_and_samesite(app, officer):
     browser, _ = sign_in_form(app)
     cookie = browser.client.get_cookie("session")

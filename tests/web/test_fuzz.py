@@ -163,11 +163,18 @@ ROUTES: dict[str, Route] = {
                        valid={"new_password": factories.PASSWORD, "confirm": factories.PASSWORD}),
     "jobs.index": Route(ADMIN),
     "jobs.run_now": Route(ADMIN, shown="jobs.index"),
+    "public.page": Route(NOBODY),
+    "public.embed": Route(NOBODY),
+    "public.badge": Route(NOBODY),
+    "public.gaps_json": Route(NOBODY),
+    "public.gaps_csv": Route(NOBODY),
+    "public.static": Route(NOBODY, records={"filename": "public_stylesheet"}),
 }
 
 #: The world's record each path argument names, unless the route says otherwise.
 RECORDS = {"contribution_id": "contribution", "payment_id": "payment", "donor_id": "donor", "contact_id": "contact",
-           "user_id": "user", "reminder_id": "reminder", "rate_id": "rate", "code": "gap", "programme": "programme",
+           "user_id": "user", "reminder_id": "reminder", "rate_id": "rate", "code": "gap", "gap": "gap",
+           "programme": "programme",
            "token": "upload",
            "name": "job", "filename": "stylesheet"}
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
@@ -228,6 +235,7 @@ def world(app, session, client) -> dict[str, str]:
     imported = upload(forms, files.workbook(files.WITH_ERRORS))
     assert submit(forms, imported, "confirm", skip_invalid="y").status_code == 302
     return {**{name: str(value) for name, value in made.items()}, "job": "recompute", "stylesheet": "style.css",
+            "public_stylesheet": "public.css",
             "upload": upload(forms, CSV, "pledges.csv").rsplit("/", 1)[1], "imported": imported.rsplit("/", 1)[1],
             "fts_upload": upload(forms, fts_exports.csv_file(), "fts.csv").rsplit("/", 1)[1]}
 

@@ -484,6 +484,21 @@ def donor_figures(
     ]
 
 
+def donor_funding_by_gap(session: Session, gap_ids: Select | Sequence[int],
+                         donor_ids: Select | Sequence[int]) -> dict[tuple[int, int], int]:
+    """(gap id, donor id) → the donor's funding of the gap in US cents (``DonorFigures.funding_cents``
+    of :func:`donor_figures` narrowed to that gap), for every pair of those gaps and donors with a
+    contribution: one aggregate, where ``donor_figures`` per gap would scan once per gap."""
+    m = _Measures()
+    query = m.joined(
+        select(Contribution.gap_id, Contribution.donor_id, _total(m.committed), _total(m.paid))
+        .where(Contribution.gap_id.in_(gap_ids), Contribution.donor_id.in_(donor_ids))
+        .group_by(Contribution.gap_id, Contribution.donor_id)
+    )
+    return {(gap_id, donor_id): int(committed) + int(paid)
+            for gap_id, donor_id, committed, paid in session.execute(query)}
+
+
 def gap_figures(session: Session, codes: Sequence[str] | None = None) -> list[GapFigures]:
     """Figures of every gap (or of the gaps with ``codes``), ordered by code."""
     query = figures_query()

@@ -698,6 +698,25 @@ class GapSnapshot(Base):
     contributions: Mapped[int] = mapped_column(Integer)
 
 
+class PublicDonorFunding(Base):
+    """A publicly named donor's funding of a published gap, as the recompute job last computed it
+    (through ``tracker.core.figures.donor_figures``): what the public pages name, so that a
+    public request never sums contributions. The job rewrites a row when the figure changes and
+    sets it to 0 when the donor no longer funds the gap, may no longer be named or the gap is no
+    longer published (the app role deletes no rows here). The pages also check ``named_publicly``
+    and ``published`` as they read, so un-naming a donor or a gap takes effect at once, not at
+    the next run."""
+
+    __tablename__ = "public_donor_funding"
+    __table_args__ = (Index("ix_public_donor_funding_gap_id_donor_id", "gap_id", "donor_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gap_id: Mapped[int] = mapped_column(ForeignKey("gap.id"))
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"))
+    funding_cents: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class RunOutcome(enum.StrEnum):
     OK = "ok"
     SKIPPED = "skipped"

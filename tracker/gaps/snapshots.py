@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker.core.figures import GapFigures, gap_figures
-from tracker.core.models import Gap, GapSnapshot
+from tracker.core.figures import GapFigures, donor_funding_by_gap, gap_figures
+from tracker.core.models import Donor, Gap, GapSnapshot, Programme, PublicDonorFunding
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ FIGURES = ("requirement_cents", "funding_cents", "pledged_cents", "received_cent
            "contributions")
 #: Snapshot rows per INSERT statement.
 BATCH = 100
+#: Named donors a public page lists per gap, the largest first; the others count in "other donors".
+#: A gap funded by hundreds of donors would otherwise make the public page (and its cost) grow
+#: with the ledger: this keeps it to the number of published gaps.
+PUBLIC_DONORS_PER_GAP = 5
 #: Snapshots drawn in a gap's trend (the most recent ones).
 HISTORY_LIMIT = 500
 
@@ -70,6 +75,42 @@ def record_snapshots(session: Session, now: datetime, pause_seconds: int = 0) ->
                         len(rows), pause_seconds)
             time.sleep(pause_seconds)
     return len(rows)
+
+
+def _named_funding(session: Session) -> dict[tuple[int, int], int]:
+    """(gap id, donor id) → funding cents of the largest publicly named donors of each published
+    gap (at most ``PUBLIC_DONORS_PER_GAP``), from ``donor_funding_by_gap`` (one aggregate: the
+    job's cost, never a request's)."""
+    published = select(Gap.id).join(Programme).where(Gap.published, Programme.published)
+    named = select(Donor.id).where(Donor.named_publicly)
+    by_gap: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (gap_id, donor_id), cents in donor_funding_by_gap(session, published, named).items():
+        if cents > 0:
+            by_gap[gap_id].append((cents, donor_id))
+    return {(gap_id, donor_id): cents for gap_id, donors in by_gap.items()
+            for cents, donor_id in sorted(donors, key=lambda d: (-d[0], d[1]))[:PUBLIC_DONORS_PER_GAP]}
+
+
+def record_public_donors(session: Session, now: datetime) -> int:
+    """Bring ``public_donor_funding`` in line with the named donors' funding of the published
+    gaps; return how many rows changed. A figure no longer due (the donor un-named or no longer
+    among the gap's largest named donors, the gap unpublished, the funding gone) is set to 0,
+    which the pages do not show."""
+    wanted = _named_funding(session)
+    stored = {(gap_id, donor_id): (row_id, cents) for row_id, gap_id, donor_id, cents in session.execute(
+        select(PublicDonorFunding.id, PublicDonorFunding.gap_id, PublicDonorFunding.donor_id,
+               PublicDonorFunding.funding_cents))}
+    new = [{"gap_id": gap_id, "donor_id": donor_id, "funding_cents": cents, "computed_at": now}
+           for (gap_id, donor_id), cents in wanted.items() if (gap_id, donor_id) not in stored]
+    changed = [{"row_id": row_id, "cents": wanted.get(key, 0), "now": now}
+               for key, (row_id, cents) in stored.items() if wanted.get(key, 0) != cents]
+    if new:
+        session.execute(insert(PublicDonorFunding), new)
+    if changed:
+        statement = (update(PublicDonorFunding).where(PublicDonorFunding.id == bindparam("row_id"))
+                     .values(funding_cents=bindparam("cents"), computed_at=bindparam("now")))
+        session.connection().execute(statement, changed)
+    return len(new) + len(changed)
 
 
 def history(session: Session, gap: Gap, limit: int = HISTORY_LIMIT) -> list[tuple[datetime, GapFigures]]:

@@ -48,7 +48,9 @@ class Job:
 
 def _recompute(session: Session, context: JobContext) -> JobResult:
     written = snapshots.record_snapshots(session, context.now, context.config["TRACKER_RECOMPUTE_PAUSE_SECONDS"])
-    return JobResult(written, f"{written} snapshot(s) written.")
+    named = snapshots.record_public_donors(session, context.now)
+    summary = f"{written} snapshot(s) written." + (f" {named} public donor figure(s) changed." if named else "")
+    return JobResult(written + named, summary)
 
 
 def _publish_iati(context: JobContext) -> str:
@@ -86,8 +88,9 @@ def _email_reminders(context: JobContext) -> str:
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("recompute", "Recompute the figures",
         "Computes every gap's figures and records a snapshot of each gap whose figures changed, "
-        "and one per gap per day: the history behind the trend on each gap's page; then rewrites the IATI file "
-        "at TRACKER_IATI_EXPORT_PATH when set and changed.",
+        "and one per gap per day: the history behind the trend on each gap's page and the figures "
+        "of the public pages, with the funding of each publicly named donor in each published gap; then "
+        "rewrites the IATI file at TRACKER_IATI_EXPORT_PATH when set and changed.",
         "TRACKER_RECOMPUTE_INTERVAL", _recompute, _publish_iati),
     Job("overdue", "Flag overdue instalments",
         "Marks the instalments of committed contributions that fell due and are not fully paid as "

@@ -23,6 +23,16 @@ from tracker.core import scopes
 from tracker.core.models import SCOPED_ROLES, Role
 
 PUBLIC = frozenset({"public"})
+#: Every endpoint an anonymous visitor may reach. A view declares ``@allow(PUBLIC)`` *and* is
+#: named here: a view that declares PUBLIC without being listed is refused to everybody (fail
+#: closed), so no route is opened to the world by one decorator alone.
+PUBLIC_ENDPOINTS = frozenset({
+    "auth.login", "auth.link",  # signing in, and the invitation or reset link's set-password page
+    "public.page", "public.embed", "public.badge", "public.gaps_json", "public.gaps_csv",
+    "iati.published",  # /open/v1/iati.xml: the published gaps as IATI activities
+})
+#: The static files (the app's, and the public pages' stylesheet): public, and no view to declare a rule.
+STATIC_ENDPOINTS = frozenset({"static", "public.static"})
 ADMINS = frozenset({Role.ADMIN})
 EDITORS = ADMINS | {Role.EDITOR}
 STAFF = EDITORS | {Role.VIEWER}
@@ -47,14 +57,18 @@ def check_request() -> str | None:
     """What stands between this request and its view: None (go on), "sign-in" or "forbidden"."""
     if request.endpoint is None:
         return None  # no such page: the 404 handler answers
-    if request.endpoint == "static":
+    if request.endpoint in STATIC_ENDPOINTS:
         return None
     rule = rule_of(current_app.view_functions.get(request.endpoint))
     if rule is None:
         current_app.logger.error("Refused %s %s: the view declares no access rule", request.method, request.path)
         return "forbidden"
     if rule is PUBLIC:
-        return None
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        current_app.logger.error("Refused %s %s: %s declares PUBLIC but is not in PUBLIC_ENDPOINTS", request.method,
+                                 request.path, request.endpoint)
+        return "forbidden"
     if not current_user.is_authenticated:
         return "sign-in"
     if current_user.role not in rule:
