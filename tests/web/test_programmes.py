@@ -70,3 +70,21 @@ def test_the_programme_page_lists_its_gaps_figures_and_an_unknown_one_is_404(cli
     page = client.get("/programmes/ILO-SP-LAO").get_data(as_text=True)
     assert "LAO-1" in page and "KHM-SME" not in page and "250.00" in page
     assert client.get("/programmes/NOPE").status_code == 404
+
+
+def test_the_edit_forms_show_the_programme_and_countries_as_stored(client, session):
+    """The forms a person saves without touching a field: the selects must hold what is stored."""
+    factories.add_gap(session, "LAO-1", programme="ILO-SP-LAO", country="LA")
+    factories.add_programme(session, "ILO-SP-LAO").countries = "LA TH"
+    session.commit()
+    gap_page = client.get("/gaps/LAO-1/edit").get_data(as_text=True)
+    programme_page = client.get("/programmes/ILO-SP-LAO/edit").get_data(as_text=True)
+    assert _selected(gap_page, "programme") == ["ILO-SP-LAO"]
+    assert _selected(programme_page, "countries") == ["LA", "TH"]
+
+
+def _selected(page: str, name: str) -> list[str]:
+    """The values of the options of select ``name`` that are marked selected."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r"<option([^>]*)>", select)
+    return [re.search(r'value="([^"]*)"', attrs).group(1) for attrs in options if "selected" in attrs]

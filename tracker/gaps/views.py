@@ -113,10 +113,19 @@ def new():
     return save.page("gaps/gap_form.html", gap=None)
 
 
+#: The gap's columns the edit form shows as they are stored.
+AS_STORED = ("code", "title", "country", "description", "impact_count", "impact_unit", "impact_indicator",
+             "period_start", "period_end", "status", "published", "version")
+
+
 def _edit_form(gap: Gap, **kwargs) -> EditGapForm:
-    """The edit form filled from the gap as it is now (a post's values over it)."""
-    return EditGapForm(obj=gap, requirement=money.format_amount(money.usd(gap.requirement_cents)).replace(",", ""),
-                       programme=gap.programme.code, **kwargs)
+    """The edit form filled from the gap as it is now (a post's values over it). Filled from a
+    dict, not ``obj=gap``: WTForms would take ``gap.programme`` (the record) over any value given
+    for the programme's select, which wants its code."""
+    shown = {name: getattr(gap, name) for name in AS_STORED}
+    return EditGapForm(data={**shown, "programme": gap.programme.code,
+                             "requirement": money.format_amount(money.usd(gap.requirement_cents)).replace(",", "")},
+                       **kwargs)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])

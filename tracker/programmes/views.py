@@ -94,9 +94,16 @@ def new():
     return save.page("programmes/programme_form.html", programme=None)
 
 
+#: The programme's columns the edit form shows as they are stored.
+AS_STORED = ("code", "name", "organisation", "contact", "description", "published", "version")
+
+
 def _edit_form(programme: Programme, **kwargs) -> EditProgrammeForm:
-    """The edit form filled from the programme as it is now (a post's values over it)."""
-    return EditProgrammeForm(obj=programme, countries=programme.country_codes, **kwargs)
+    """The edit form filled from the programme as it is now (a post's values over it). Filled
+    from a dict, not ``obj=``: WTForms would take the stored "KH LA" over the list of codes the
+    countries' select wants."""
+    shown = {name: getattr(programme, name) for name in AS_STORED}
+    return EditProgrammeForm(data={**shown, "countries": programme.country_codes}, **kwargs)
 
 
 @bp.route("/<programme>/edit", methods=["GET", "POST"])
