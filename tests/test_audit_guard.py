@@ -126,7 +126,7 @@ def test_the_app_role_owns_nothing_and_deletes_only_where_the_app_does(request, 
                           {"role": app_role, "table": table, "privilege": privilege})
     }
     assert {p for t, p in held if t == "audit_entry"} == {"SELECT", "INSERT"}
-    assert {t for t, p in held if p == "DELETE"} == {"instalment", "import_upload"}
+    assert {t for t, p in held if p == "DELETE"} == {"instalment", "import_upload", "user_programme"}
     assert not {p for _t, p in held} & {"TRUNCATE", "REFERENCES", "TRIGGER"}
     owned = session.scalar(text("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
                                 "WHERE r.rolname = :role"), {"role": app_role})

@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -42,6 +43,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import FormClient, hidden_fields
 from tests.web.test_gaps import NEW_GAP
 from tracker.core import db, money
@@ -447,13 +449,20 @@ class LedgerWalk(RuleBasedStateMachine):
             assert self.forms.client.get(f"/gaps/{code}").status_code == 200
 
 
-def test_a_walk_through_the_ledger_keeps_the_figures_true(app, session, client_as):
+@pytest.fixture
+def programme(session):
+    """The programme NEW_GAP's gaps belong to."""
+    factories.add_programme(session)
+    session.commit()
+
+
+def test_a_walk_through_the_ledger_keeps_the_figures_true(app, session, client_as, programme):
     browser = client_as("editor")
     run_state_machine_as_test(lambda: LedgerWalk(browser), settings=WALK)
 
 
 
-def test_an_edit_down_to_what_was_received_is_refused_unless_paid(forms):
+def test_an_edit_down_to_what_was_received_is_refused_unless_paid(forms, programme):
     """Found by the walk: 250 US$ committed, 100 US$ received, then edited to an amount of 100 with
     status committed was saved and left committed though fully paid. Now refused beside the status."""
     assert forms.post("/gaps/new", {**NEW_GAP, "code": "LW-EDIT", "requirement": "1,000.00"}).status_code == 302
