@@ -16,6 +16,7 @@ from tracker.core import money
 from tracker.core.errors import EditConflict, InvalidInput
 from tracker.core.listing import Sort, SortColumn, Sorting
 from tracker.core.models import Gap, GapStatus, Programme
+from tracker.programmes.rules import get_programme
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 #: The largest impact target (people, workers …): a hundred times the world's population.
@@ -59,7 +60,7 @@ def get_gap(session: Session, code: str) -> Gap | None:
 
 
 def _programme(session: Session, code: str) -> Programme:
-    programme = session.scalar(select(Programme).where(Programme.code == code.strip().upper()))
+    programme = get_programme(session, code)
     if programme is None:
         raise InvalidInput("programme", "Choose the programme the gap belongs to.")
     return programme
